@@ -1,0 +1,29 @@
+# grin_module(<name> [DEPS <targets>...])
+# Builds src/<name>/*.cpp into the static library grin_mod_<name>, alias grin::<name>.
+# Each module is its own library so that a test of one module links (and rebuilds) only
+# what it needs; grin_core (root CMakeLists.txt) is all of them together.
+function(grin_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  add_library(grin_mod_${name} STATIC ${sources})
+  add_library(grin::${name} ALIAS grin_mod_${name})
+  target_include_directories(grin_mod_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(grin_mod_${name} PUBLIC ${ARG_DEPS} PRIVATE grin_settings)
+  target_compile_definitions(grin_mod_${name} PUBLIC
+    BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+    BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+endfunction()
+
+# grin_test(<name> SOURCES <files>... LIBS <targets>... [LABELS <labels>...] [TIMEOUT s])
+# One GoogleTest executable; each TEST becomes its own ctest entry.
+function(grin_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} grin_test_support GTest::gtest GTest::gtest_main grin_settings)
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
+    ENVIRONMENT "GRIN_BINARY_DIR=${PROJECT_BINARY_DIR};GRIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,16 @@
+# grin_settings: flags for our own targets only (never for third-party code).
+add_library(grin_settings INTERFACE)
+target_compile_options(grin_settings INTERFACE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+if(GRIN_WERROR)
+  target_compile_options(grin_settings INTERFACE -Werror)
+endif()
+target_compile_definitions(grin_settings INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
+  GRIN_VERSION="${PROJECT_VERSION}")
+
+if(GRIN_SANITIZE)
+  # Applied globally so that the Asio/Beast object library matches our code.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,24 @@
+#pragma once
+// Registry of subcommands: each lives in its own src/cli/<name>.cpp with an options
+// struct, an add_<name>() that declares its flags, and a run function.
+#include <functional>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace grin::cli {
+
+struct command {
+    CLI::App* subcommand = nullptr;
+    std::function<int()> run; // returns the exit code
+};
+using command_list = std::vector<command>;
+
+void register_commands(CLI::App& app, command_list& commands);
+
+// One per subcommand file.
+void add_demo(CLI::App& app, command_list& commands);
+
+} // namespace grin::cli

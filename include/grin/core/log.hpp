@@ -1,0 +1,39 @@
+#pragma once
+// Process-wide logging with secret redaction.
+// Every line passes through redact(): any string registered with add_secret() (tokens,
+// keys, passphrases) is replaced by "[REDACTED]" before it reaches a sink, and URL query
+// values of known secret parameters (access_token, code, client_secret, refresh_token,
+// X-Amz-Signature, X-Amz-Credential) are masked. Thread-safe; a sink can be swapped for
+// tests, which then assert no secret leaks.
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace grin::log {
+
+enum class level { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
+
+// Parses "debug|info|warning|error|off" (case-insensitive; "warn" accepted).
+// Throws grin::fatal on anything else.
+level parse_level(std::string_view text);
+std::string_view to_string(level value);
+
+void set_level(level value);
+level current_level();
+
+using sink = std::function<void(level, std::string_view line)>;
+// Replaces the sink (default: stderr with a UTC timestamp). Returns the previous one.
+sink set_sink(sink replacement);
+
+// Registers a secret to be masked in every later log line. Empty and very short
+// strings (< 4 chars) are ignored so that redaction cannot eat ordinary text.
+void add_secret(std::string secret);
+std::string redact(std::string_view text);
+
+void write(level value, std::string_view message);
+inline void debug(std::string_view message) { write(level::debug, message); }
+inline void info(std::string_view message) { write(level::info, message); }
+inline void warning(std::string_view message) { write(level::warning, message); }
+inline void error(std::string_view message) { write(level::error, message); }
+
+} // namespace grin::log

@@ -1,0 +1,23 @@
+#pragma once
+// Time formatting shared by the database (ISO 8601 timestamps, grin-transfer compatible)
+// and the progress line ("1m 6s", "32h 54m").
+#include <chrono>
+#include <string>
+
+namespace grin {
+
+using system_time = std::chrono::system_clock::time_point;
+
+inline system_time now_utc() { return std::chrono::system_clock::now(); }
+
+// "2025-09-01T10:15:00.123456+00:00": the form Python's datetime.now(UTC).isoformat()
+// writes, so databases shared with grin-transfer sort and compare the same way.
+std::string format_iso8601_utc(system_time when);
+
+// "20250901_101500" for file names (UTC).
+std::string format_compact_utc(system_time when);
+
+// Human durations for progress lines: "45s", "1m 6s", "32h 54m", "76h 0m".
+std::string format_duration(std::chrono::seconds duration);
+
+} // namespace grin

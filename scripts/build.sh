@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# build.sh <build-dir> [cmake options...]: configure (once) and build with clang++-14,
+# Ninja and ccache. Two jobs: one heavy Beast TU needs ~1-2 GB, the machine has 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:?usage: build.sh <build-dir> [cmake options...]}
+shift
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+if [[ ! -f $build_dir/build.ninja ]]; then
+  cmake -S . -B "$build_dir" -G Ninja \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "$@" >/dev/null
+fi
+cmake --build "$build_dir" -j "${GRIN_JOBS:-2}"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency of grin-sync on Debian 12.
+# Idempotent, and quiet when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(
+  # toolchain
+  cmake ninja-build clang-14 ccache pkg-config clang-format-14 libclang-rt-14-dev
+  # libraries (DESIGN section 3; Boost 1.81 explicitly: libboost-dev is 1.74 and conflicts)
+  libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev
+  zlib1g-dev libbz2-dev libarchive-dev libxml2-dev libpugixml-dev librnp-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev gnupg sqlite3 openssl curl
+)
+# Node (for s3rver): any node+npm will do; Debian's npm package conflicts with
+# NodeSource's nodejs, which already bundles npm.
+command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
+
+missing=()
+for package in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# Python side of the S3 tests: moto's server and boto3 as an independent client.
+# The image ships them for python3.11; elsewhere Debian's python3-boto3 is the fallback.
+if ! python3 -c "import moto, boto3" 2>/dev/null; then
+  echo "setup: note: python3 lacks moto/boto3; the S3 integration tests will be skipped" >&2
+fi
+
+# s3rver from npm, installed inside the repo (node_modules is git-ignored).
+if [[ -f package.json ]] && [[ ! -d node_modules/s3rver ]]; then
+  echo "setup: installing npm packages"
+  npm install --no-audit --no-fund --silent >/dev/null
+fi

@@ -1,0 +1,2 @@
+// Compiled once: the bodies of Beast (BOOST_BEAST_SEPARATE_COMPILATION).
+#include <boost/beast/src.hpp>

@@ -1,0 +1,7 @@
+#include <grin/cli/commands.hpp>
+
+namespace grin::cli {
+
+void register_commands(CLI::App& app, command_list& commands) { add_demo(app, commands); }
+
+} // namespace grin::cli
