@@ -4,6 +4,7 @@
 #include <grin/core/log.hpp>
 
 #include <CLI/CLI.hpp>
+
 #include <iostream>
 
 namespace grin::cli {
@@ -42,6 +43,8 @@ int run(std::vector<std::string> args) {
     }
 }
 
-int run(int argc, char** argv) { return run(std::vector<std::string>(argv, argv + argc)); }
+int run(int argc, char** argv) {
+    return run(std::vector<std::string>(argv, argv + argc));
+}
 
 } // namespace grin::cli

@@ -2,6 +2,8 @@
 
 namespace grin::cli {
 
-void register_commands(CLI::App& app, command_list& commands) { add_demo(app, commands); }
+void register_commands(CLI::App& app, command_list& commands) {
+    add_demo(app, commands);
+}
 
 } // namespace grin::cli

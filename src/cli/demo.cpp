@@ -1,6 +1,7 @@
 #include <grin/cli/commands.hpp>
 
 #include <CLI/CLI.hpp>
+
 #include <iostream>
 
 namespace grin::cli {

@@ -19,8 +19,7 @@ namespace {
 
 } // namespace
 
-atomic_file::atomic_file(std::filesystem::path target, unsigned mode)
-    : target_(std::move(target)) {
+atomic_file::atomic_file(std::filesystem::path target, unsigned mode) : target_(std::move(target)) {
     auto dir = target_.parent_path();
     std::error_code failed;
     if (!dir.empty() && !std::filesystem::create_directories(dir, failed) && failed)
@@ -68,7 +67,8 @@ void atomic_file::commit() {
     committed_ = true;
 }
 
-void write_file_atomically(const std::filesystem::path& target, std::string_view content,
+void write_file_atomically(const std::filesystem::path& target,
+                           std::string_view content,
                            unsigned mode) {
     atomic_file file(target, mode);
     file.write(content);
@@ -78,8 +78,7 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw error("cannot open " + path.string() + ": " + std::strerror(errno),
-                    {.step = "read"});
+        throw error("cannot open " + path.string() + ": " + std::strerror(errno), {.step = "read"});
     std::ostringstream content;
     content << in.rdbuf();
     return std::move(content).str();

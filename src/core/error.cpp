@@ -20,8 +20,6 @@ std::string describe(const std::string& message, const error_context& context) {
 }
 
 error::error(const std::string& what, error_context context)
-    : std::runtime_error(describe(what, context))
-    , message_(what)
-    , context_(std::move(context)) {}
+    : std::runtime_error(describe(what, context)), message_(what), context_(std::move(context)) {}
 
 } // namespace grin

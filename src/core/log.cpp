@@ -33,8 +33,8 @@ void stderr_sink(level value, std::string_view line) {
 }
 
 constexpr std::string_view secret_query_keys[] = {
-    "access_token=", "refresh_token=", "client_secret=", "code=", "X-Amz-Signature=",
-    "X-Amz-Credential=", "X-Amz-Security-Token=", "password="};
+    "access_token=",    "refresh_token=",    "client_secret=",        "code=",
+    "X-Amz-Signature=", "X-Amz-Credential=", "X-Amz-Security-Token=", "password="};
 
 void mask_query_values(std::string& text) {
     for (auto key : secret_query_keys) {
@@ -92,8 +92,12 @@ std::string_view to_string(level value) {
     return "?";
 }
 
-void set_level(level value) { threshold().store(value); }
-level current_level() { return threshold().load(); }
+void set_level(level value) {
+    threshold().store(value);
+}
+level current_level() {
+    return threshold().load();
+}
 
 sink set_sink(sink replacement) {
     std::lock_guard lock(global().mutex);

@@ -17,9 +17,9 @@ std::tm to_utc_tm(system_time when) {
 
 std::string format_iso8601_utc(system_time when) {
     std::tm parts = to_utc_tm(when);
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch())
-                      .count() %
-                  1'000'000;
+    auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count() %
+        1'000'000;
     if (micros < 0)
         micros += 1'000'000;
     char buffer[64];

@@ -34,14 +34,12 @@ std::filesystem::path source_dir() {
 }
 
 command_result run_command(const std::string& command, std::chrono::seconds cap) {
-    std::string wrapped = "timeout -k 5 " + std::to_string(cap.count()) + " sh -c '" +
-                          [&] {
-                              std::string quoted;
-                              for (char c : command)
-                                  quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-                              return quoted;
-                          }() +
-                          "' 2>&1";
+    std::string wrapped = "timeout -k 5 " + std::to_string(cap.count()) + " sh -c '" + [&] {
+        std::string quoted;
+        for (char c : command)
+            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return quoted;
+    }() + "' 2>&1";
     command_result result;
     FILE* pipe = ::popen(wrapped.c_str(), "r");
     if (!pipe)

@@ -29,7 +29,8 @@ private:
 };
 
 // Convenience: write the whole content atomically.
-void write_file_atomically(const std::filesystem::path& target, std::string_view content,
+void write_file_atomically(const std::filesystem::path& target,
+                           std::string_view content,
                            unsigned mode = 0644);
 
 // Reads a whole file; throws grin::error naming the path when it cannot.

@@ -34,8 +34,7 @@ private:
 class fatal : public std::runtime_error {
 public:
     explicit fatal(const std::string& what, int exit_code = 2)
-        : std::runtime_error(what)
-        , exit_code_(exit_code) {}
+        : std::runtime_error(what), exit_code_(exit_code) {}
     int exit_code() const noexcept { return exit_code_; }
 
 private:

@@ -31,9 +31,17 @@ void add_secret(std::string secret);
 std::string redact(std::string_view text);
 
 void write(level value, std::string_view message);
-inline void debug(std::string_view message) { write(level::debug, message); }
-inline void info(std::string_view message) { write(level::info, message); }
-inline void warning(std::string_view message) { write(level::warning, message); }
-inline void error(std::string_view message) { write(level::error, message); }
+inline void debug(std::string_view message) {
+    write(level::debug, message);
+}
+inline void info(std::string_view message) {
+    write(level::info, message);
+}
+inline void warning(std::string_view message) {
+    write(level::warning, message);
+}
+inline void error(std::string_view message) {
+    write(level::error, message);
+}
 
 } // namespace grin::log

@@ -8,7 +8,9 @@ namespace grin {
 
 using system_time = std::chrono::system_clock::time_point;
 
-inline system_time now_utc() { return std::chrono::system_clock::now(); }
+inline system_time now_utc() {
+    return std::chrono::system_clock::now();
+}
 
 // "2025-09-01T10:15:00.123456+00:00": the form Python's datetime.now(UTC).isoformat()
 // writes, so databases shared with grin-transfer sort and compare the same way.

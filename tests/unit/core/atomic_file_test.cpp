@@ -1,10 +1,11 @@
-#include "test_support.hpp"
-
 #include <grin/core/atomic_file.hpp>
 #include <grin/core/error.hpp>
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+
+#include "test_support.hpp"
 
 TEST(atomic_file, commit_replaces_the_target) {
     grin::test::temp_dir dir;
@@ -33,7 +34,7 @@ TEST(atomic_file, credentials_mode_is_0600) {
     grin::test::temp_dir dir;
     auto target = dir / "credentials.json";
     grin::write_file_atomically(target, "{}", 0600);
-    struct stat info{};
+    struct stat info {};
     ASSERT_EQ(::stat(target.c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u);
 }

@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 TEST(error, what_carries_every_context_field) {
-    grin::error failure("download failed", {.step = "read",
-                                            .url = "https://h/x",
-                                            .barcode = "B1",
-                                            .http_status = 503});
+    grin::error failure(
+        "download failed",
+        {.step = "read", .url = "https://h/x", .barcode = "B1", .http_status = 503});
     EXPECT_EQ(std::string(failure.what()),
               "download failed (step=read, url=https://h/x, status=503, barcode=B1)");
     EXPECT_EQ(failure.message(), "download failed");

@@ -2,6 +2,7 @@
 #include <grin/core/log.hpp>
 
 #include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 

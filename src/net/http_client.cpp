@@ -1,0 +1,174 @@
+#include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
+#include <grin/net/awaitable.hpp>
+#include <grin/net/http_client.hpp>
+
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+
+#include "pool_state.hpp"
+
+namespace grin::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::size_t error_body_limit = 1024 * 1024;
+
+// Thrown when a reused connection turned out to be closed before the response began:
+// the request never reached the server, so repeating it is safe.
+struct stale_connection {};
+
+bool is_stale_signal(const boost::system::error_code& code) {
+    return code == http::error::end_of_stream || code == asio::error::eof ||
+           code == asio::error::connection_reset || code == asio::error::broken_pipe ||
+           code == asio::ssl::error::stream_truncated;
+}
+
+http::request<http::string_body> to_beast(const http_request& request, const url& target) {
+    http::verb verb = http::string_to_verb(request.method);
+    if (verb == http::verb::unknown)
+        throw error("unsupported HTTP method " + request.method,
+                    {.step = "write", .url = log::redact(request.url)});
+    http::request<http::string_body> message{verb, target.target, 11};
+    message.set(http::field::host, target.host_header());
+    message.set(http::field::user_agent, "grin-sync/" GRIN_VERSION);
+    for (const auto& [name, value] : request.headers)
+        message.set(name, value);
+    message.body() = request.body;
+    if (!request.body.empty() || verb == http::verb::put || verb == http::verb::post)
+        message.prepare_payload();
+    return message;
+}
+
+struct exchange_result {
+    http_response response;
+    bool reusable = false;
+};
+
+// One request/response on one leased connection.
+asio::awaitable<exchange_result> exchange(lease& conn_lease,
+                                          const http_request& request,
+                                          const url& target,
+                                          const body_sink& sink,
+                                          const request_params& params) {
+    auto& conn = conn_lease.connection();
+    auto& tcp_layer = beast::get_lowest_layer(conn.stream);
+    const std::string where = log::redact(target.to_string());
+    auto fail = [&](const boost::system::system_error& failure, const char* step,
+                    std::optional<int> status) -> error {
+        return error(std::string(step) + " failed: " + failure.code().message(),
+                     {.step = step, .url = where, .http_status = status});
+    };
+    ++conn_lease.pool().stats.requests;
+
+    auto message = to_beast(request, target);
+    try {
+        tcp_layer.expires_after(params.write_timeout);
+        co_await http::async_write(conn.stream, message, asio::use_awaitable);
+    } catch (const boost::system::system_error& failure) {
+        if (failure.code() == asio::error::operation_aborted)
+            throw;
+        if (conn_lease.reused() && is_stale_signal(failure.code()))
+            throw stale_connection{};
+        throw fail(failure, "write", std::nullopt);
+    }
+
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    parser.header_limit(64 * 1024);
+    if (message.method() == http::verb::head)
+        parser.skip(true);
+    try {
+        tcp_layer.expires_after(params.read_header_timeout);
+        co_await http::async_read_header(conn.stream, conn.buffer, parser, asio::use_awaitable);
+    } catch (const boost::system::system_error& failure) {
+        if (failure.code() == asio::error::operation_aborted)
+            throw;
+        if (conn_lease.reused() && !parser.got_some() && is_stale_signal(failure.code()))
+            throw stale_connection{};
+        throw fail(failure, "read-headers", std::nullopt);
+    }
+
+    exchange_result result;
+    auto& head = parser.get();
+    result.response.status = static_cast<int>(head.result_int());
+    for (const auto& field : head)
+        result.response.headers.emplace_back(std::string(field.name_string()),
+                                             std::string(field.value()));
+    const bool stream_to_sink = sink && result.response.ok();
+    const std::size_t limit = stream_to_sink ? 0 : (sink ? error_body_limit : params.body_limit);
+
+    std::vector<char> buffer(chunk_size);
+    while (!parser.is_done()) {
+        parser.get().body().data = buffer.data();
+        parser.get().body().size = buffer.size();
+        try {
+            tcp_layer.expires_after(params.body_idle_timeout);
+            co_await http::async_read(conn.stream, conn.buffer, parser, asio::use_awaitable);
+        } catch (const boost::system::system_error& failure) {
+            if (failure.code() != http::error::need_buffer) {
+                if (failure.code() == asio::error::operation_aborted)
+                    throw;
+                throw fail(failure, "read-body", result.response.status);
+            }
+        }
+        std::size_t got = buffer.size() - parser.get().body().size;
+        if (got == 0)
+            continue;
+        std::string_view piece(buffer.data(), got);
+        if (stream_to_sink) {
+            co_await sink(piece);
+        } else {
+            if (result.response.body.size() + got > limit)
+                throw error(
+                    "response body larger than " + std::to_string(limit) + " bytes",
+                    {.step = "read-body", .url = where, .http_status = result.response.status});
+            result.response.body.append(piece);
+        }
+    }
+    tcp_layer.expires_never();
+    result.reusable = parser.keep_alive();
+    co_return result;
+}
+
+asio::awaitable<http_response>
+perform(https_pool& pool, http_request request, body_sink sink, request_params params) {
+    const url target = parse_url(request.url);
+    for (int attempt = 0;; ++attempt) {
+        lease conn_lease = co_await pool.acquire(target, attempt > 0);
+        bool stale = false;
+        try {
+            exchange_result result = co_await exchange(conn_lease, request, target, sink, params);
+            if (result.reusable)
+                conn_lease.release_reusable();
+            co_return std::move(result.response);
+        } catch (const stale_connection&) {
+            stale = true;
+        }
+        if (stale && attempt == 0) {
+            ++conn_lease.pool().stats.stale_retries;
+            log::debug("reused connection to " + target.origin() + " was closed; retrying");
+            continue;
+        }
+        throw error("connection closed by the server before the response",
+                    {.step = "read-headers", .url = log::redact(target.to_string())});
+    }
+}
+
+} // namespace
+
+asio::awaitable<http_response> send(https_pool& pool, http_request request, request_params params) {
+    body_sink no_sink;
+    return perform(pool, std::move(request), std::move(no_sink), params);
+}
+
+asio::awaitable<http_response>
+download(https_pool& pool, http_request request, body_sink sink, request_params params) {
+    return perform(pool, std::move(request), std::move(sink), params);
+}
+
+} // namespace grin::net

@@ -1,0 +1,64 @@
+#pragma once
+// Internal to net: the pieces of the pool that http_client.cpp needs to see.
+#include <grin/net/https_pool.hpp>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <deque>
+#include <map>
+
+namespace grin::net::detail {
+
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+struct connection {
+    connection(boost::asio::any_io_executor executor, boost::asio::ssl::context& context)
+        : stream(executor, context) {}
+    tls_stream stream;
+    boost::beast::flat_buffer buffer;
+    std::chrono::steady_clock::time_point idle_since{};
+};
+
+// The TLS session last issued by a server, offered on the next connection to it.
+struct session_slot {
+    SSL_SESSION* session = nullptr;
+    ~session_slot() {
+        if (session)
+            SSL_SESSION_free(session);
+    }
+};
+
+struct waiter {
+    explicit waiter(boost::asio::any_io_executor executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    bool notified = false;
+};
+
+struct host_state {
+    std::vector<std::unique_ptr<connection>> idle; // most recently used last
+    std::size_t open = 0;                          // idle + leased + connecting
+    std::deque<waiter*> waiters;
+    std::string last_error;
+    session_slot tls_session;
+};
+
+struct pool_state : std::enable_shared_from_this<pool_state> {
+    pool_state(boost::asio::any_io_executor executor, pool_params params);
+
+    boost::asio::awaitable<lease> acquire(url origin, bool fresh);
+    void give_back(const std::string& origin, std::unique_ptr<connection> conn, bool reusable);
+    void close_idle();
+    void notify_one(host_state& host);
+
+    boost::asio::any_io_executor executor;
+    pool_params params;
+    boost::asio::ssl::context tls_context;
+    std::map<std::string, host_state> hosts;
+    pool_stats stats;
+};
+
+} // namespace grin::net::detail
