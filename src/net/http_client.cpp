@@ -102,7 +102,8 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
     const bool stream_to_sink = sink && result.response.ok();
     const std::size_t limit = stream_to_sink ? 0 : (sink ? error_body_limit : params.body_limit);
 
-    std::vector<char> buffer(chunk_size);
+    auto& buffer = conn.body_chunk;
+    buffer.resize(chunk_size);
     while (!parser.is_done()) {
         parser.get().body().data = buffer.data();
         parser.get().body().size = buffer.size();

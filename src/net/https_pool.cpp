@@ -181,7 +181,7 @@ open_connection(pool_state& state, url origin, host_state& host) {
     if (state.params.tls.verify)
         conn->stream.set_verify_callback(asio::ssl::host_name_verification(origin.host));
     SSL_set_ex_data(ssl, session_slot_index(), &host.tls_session);
-    if (host.tls_session.session)
+    if (host.tls_session.session && state.params.tls.resume_sessions)
         SSL_set_session(ssl, host.tls_session.session);
     try {
         tcp_layer.expires_after(state.params.handshake_timeout);

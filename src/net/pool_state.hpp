@@ -20,6 +20,7 @@ struct connection {
         : stream(executor, context) {}
     tls_stream stream;
     boost::beast::flat_buffer buffer;
+    std::vector<char> body_chunk; // reused for every response body read on this connection
     std::chrono::steady_clock::time_point idle_since{};
 };
 

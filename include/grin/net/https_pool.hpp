@@ -34,6 +34,8 @@ struct tls_params {
     std::string ca_file;
     // Peer verification (chain + host name). Off only through an explicit flag.
     bool verify = true;
+    // Offer the last session ticket on new connections (abbreviated handshake).
+    bool resume_sessions = true;
 };
 
 struct pool_params {

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# BENCH http_pool: requests/s through the shared pool vs a new connection + full TLS
+# handshake per request (the Python tool's session-per-request "before").
+set -euo pipefail
+exec "${GRIN_BUILD_DIR:?}/bench/http_pool/bench_http_pool" "$@"
