@@ -1,0 +1,92 @@
+#include <grin/auth/credentials.hpp>
+#include <grin/core/atomic_file.hpp>
+#include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include "test_support.hpp"
+
+using namespace grin;
+
+namespace {
+
+auth::stored_credentials sample() {
+    return {.token = "ya29.sample-access",
+            .refresh_token = "1//sample-refresh",
+            .token_uri = "https://127.0.0.1:9/token",
+            .client_id = "1234-abc.apps.googleusercontent.com",
+            .client_secret = "GOCSPX-sample-secret",
+            .scopes = auth::required_scopes()};
+}
+
+std::string fatal_message(const std::filesystem::path& file) {
+    try {
+        auth::load_credentials(file);
+    } catch (const grin::fatal& failure) {
+        return failure.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST(credentials, round_trip_with_mode_0600) {
+    test::temp_dir dir;
+    auto file = dir / "credentials.json";
+    auth::save_credentials(file, sample());
+    struct stat info {};
+    ASSERT_EQ(::stat(file.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    auto loaded = auth::load_credentials(file);
+    EXPECT_EQ(loaded.token, "ya29.sample-access");
+    EXPECT_EQ(loaded.refresh_token, "1//sample-refresh");
+    EXPECT_EQ(loaded.scopes, auth::required_scopes());
+}
+
+TEST(credentials, reads_grin_transfer_files_including_null_token) {
+    test::temp_dir dir;
+    auto file = dir / "credentials.json";
+    write_file_atomically(file, R"({"token": null, "refresh_token": "1//r-token",
+        "token_uri": "https://oauth2.googleapis.com/token", "client_id": "id",
+        "client_secret": "GOCSPX-s", "scopes": ["openid"]})");
+    auto loaded = auth::load_credentials(file);
+    EXPECT_EQ(loaded.token, "");
+    EXPECT_EQ(loaded.refresh_token, "1//r-token");
+}
+
+TEST(credentials, missing_or_corrupt_files_say_what_to_do) {
+    test::temp_dir dir;
+    auto missing = fatal_message(dir / "credentials.json");
+    EXPECT_NE(missing.find("not found"), std::string::npos);
+    EXPECT_NE(missing.find("grin auth setup"), std::string::npos);
+
+    write_file_atomically(dir / "broken.json", "{not json");
+    EXPECT_NE(fatal_message(dir / "broken.json").find("not valid JSON"), std::string::npos);
+
+    write_file_atomically(dir / "partial.json", R"({"token": "x", "client_id": "id"})");
+    EXPECT_NE(fatal_message(dir / "partial.json").find("refresh_token"), std::string::npos);
+}
+
+TEST(credentials, client_secret_desktop_download_is_understood) {
+    test::temp_dir dir;
+    write_file_atomically(dir / "client_secret.json",
+                          R"({"installed": {"client_id": "1234-abc", "client_secret": "GOCSPX-x1",
+                              "auth_uri": "https://accounts.example/auth",
+                              "token_uri": "https://127.0.0.1:8443/token"}})");
+    auto secret = auth::load_client_secret(dir.path());
+    EXPECT_EQ(secret.client_id, "1234-abc");
+    EXPECT_EQ(secret.token_uri, "https://127.0.0.1:8443/token");
+    EXPECT_EQ(log::redact("secret GOCSPX-x1 here"), "secret [REDACTED] here");
+}
+
+TEST(credentials, loaded_secrets_are_redacted_from_logs) {
+    test::temp_dir dir;
+    auto file = dir / "credentials.json";
+    auth::save_credentials(file, sample());
+    auth::load_credentials(file);
+    auto line = log::redact("token ya29.sample-access refresh 1//sample-refresh");
+    EXPECT_EQ(line.find("sample"), std::string::npos) << line;
+}
