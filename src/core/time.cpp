@@ -36,17 +36,21 @@ std::string format_compact_utc(system_time when) {
     return buffer;
 }
 
-std::string format_duration(std::chrono::seconds duration) {
-    long long total = duration.count();
-    if (total < 0)
-        total = 0;
-    // Hours do not roll over into days: the reference progress line reads "32h 54m".
-    long long hours = total / 3600, minutes = total / 60 % 60, seconds = total % 60;
-    if (hours > 0)
-        return std::to_string(hours) + "h " + std::to_string(minutes) + "m";
-    if (minutes > 0)
-        return std::to_string(minutes) + "m " + std::to_string(seconds) + "s";
-    return std::to_string(seconds) + "s";
+std::string format_duration(std::chrono::duration<double> duration) {
+    double total = std::max(0.0, duration.count());
+    char buffer[48];
+    if (total < 1.0) {
+        std::snprintf(buffer, sizeof buffer, "%.0fms", total * 1000.0);
+    } else if (total < 60.0) {
+        std::snprintf(buffer, sizeof buffer, "%.1fs", total);
+    } else if (total < 3600.0) {
+        auto minutes = static_cast<long long>(total / 60);
+        std::snprintf(buffer, sizeof buffer, "%lldm %.0fs", minutes, total - 60.0 * minutes);
+    } else {
+        auto whole = static_cast<long long>(total);
+        std::snprintf(buffer, sizeof buffer, "%lldh %lldm", whole / 3600, whole / 60 % 60);
+    }
+    return buffer;
 }
 
 } // namespace grin

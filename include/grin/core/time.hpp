@@ -19,7 +19,9 @@ std::string format_iso8601_utc(system_time when);
 // "20250901_101500" for file names (UTC).
 std::string format_compact_utc(system_time when);
 
-// Human durations for progress lines: "45s", "1m 6s", "32h 54m", "76h 0m".
-std::string format_duration(std::chrono::seconds duration);
+// Human durations for progress lines, as grin-transfer prints them: "250ms" under a
+// second, "45.0s" under a minute, "1m 6s" under an hour, else "32h 54m" (hours do not
+// roll over into days).
+std::string format_duration(std::chrono::duration<double> duration);
 
 } // namespace grin

@@ -11,9 +11,10 @@ TEST(time, iso8601_matches_python_isoformat) {
 }
 
 TEST(time, durations_read_like_the_progress_line) {
-    EXPECT_EQ(grin::format_duration(seconds{45}), "45s");
+    EXPECT_EQ(grin::format_duration(milliseconds{250}), "250ms");
+    EXPECT_EQ(grin::format_duration(seconds{45}), "45.0s");
     EXPECT_EQ(grin::format_duration(seconds{66}), "1m 6s");
     EXPECT_EQ(grin::format_duration(seconds{32 * 3600 + 54 * 60 + 12}), "32h 54m");
     EXPECT_EQ(grin::format_duration(seconds{3 * 86400 + 4 * 3600}), "76h 0m");
-    EXPECT_EQ(grin::format_duration(seconds{-5}), "0s");
+    EXPECT_EQ(grin::format_duration(seconds{-5}), "0ms");
 }
