@@ -132,6 +132,49 @@ bool is_login_redirect(const net::http_response& response) {
                 {.step = "auth", .url = log::redact(request.url), .http_status = status});
 }
 
+std::optional<std::string> redirect_target(const net::http_response& response) {
+    if (response.status != 301 && response.status != 302 && response.status != 303 &&
+        response.status != 307 && response.status != 308)
+        return std::nullopt;
+    return response.header("Location");
+}
+
+constexpr int max_redirects = 5;
+
+// One request with the bearer token, following redirects (same method; the token is
+// only sent to the origin it was meant for) and refreshing the token once on rejection.
+template <class Perform>
+asio::awaitable<net::http_response>
+with_token(token_source& tokens, net::http_request request, Perform perform) {
+    const std::string token_origin = net::parse_url(request.url).origin();
+    int redirects = 0;
+    for (int attempt = 0;;) {
+        std::string token = co_await tokens.access_token();
+        net::http_request signed_request = request;
+        if (net::parse_url(request.url).origin() == token_origin)
+            signed_request.headers.emplace_back("Authorization", "Bearer " + token);
+        net::http_response response = co_await perform(signed_request);
+        if (response.status == 401 || is_login_redirect(response)) {
+            if (attempt++ > 0)
+                throw_still_rejected(request, response.status);
+            co_await tokens.refresh_after_rejection(token);
+            continue;
+        }
+        if (response.status == 403)
+            throw_permission_denied(request);
+        if (auto location = redirect_target(response)) {
+            if (++redirects > max_redirects)
+                throw error("more than " + std::to_string(max_redirects) + " redirects",
+                            {.step = "redirect",
+                             .url = log::redact(request.url),
+                             .http_status = response.status});
+            request.url = net::resolve_url(net::parse_url(request.url), *location).to_string();
+            continue;
+        }
+        co_return response;
+    }
+}
+
 } // namespace
 
 asio::awaitable<net::http_response> authorized_send(net::https_pool& pool,
@@ -139,22 +182,11 @@ asio::awaitable<net::http_response> authorized_send(net::https_pool& pool,
                                                     net::http_request request,
                                                     net::retry_policy policy,
                                                     net::request_params params) {
-    for (int attempt = 0;; ++attempt) {
-        std::string token = co_await tokens.access_token();
-        net::http_request signed_request = request;
-        signed_request.headers.emplace_back("Authorization", "Bearer " + token);
-        net::http_response response =
-            co_await net::send_with_retry(pool, signed_request, policy, params);
-        if (response.status == 401 || is_login_redirect(response)) {
-            if (attempt > 0)
-                throw_still_rejected(request, response.status);
-            co_await tokens.refresh_after_rejection(token);
-            continue;
-        }
-        if (response.status == 403)
-            throw_permission_denied(request);
-        co_return response;
-    }
+    // A coroutine itself, so that `policy` and `params` outlive the lambda's references.
+    auto perform = [&pool, &policy, &params](net::http_request signed_request) {
+        return net::send_with_retry(pool, std::move(signed_request), policy, params);
+    };
+    co_return co_await with_token(tokens, std::move(request), perform);
 }
 
 asio::awaitable<net::http_response> authorized_download(net::https_pool& pool,
@@ -162,21 +194,10 @@ asio::awaitable<net::http_response> authorized_download(net::https_pool& pool,
                                                         net::http_request request,
                                                         net::body_sink sink,
                                                         net::request_params params) {
-    for (int attempt = 0;; ++attempt) {
-        std::string token = co_await tokens.access_token();
-        net::http_request signed_request = request;
-        signed_request.headers.emplace_back("Authorization", "Bearer " + token);
-        net::http_response response = co_await net::download(pool, signed_request, sink, params);
-        if (response.status == 401 || is_login_redirect(response)) {
-            if (attempt > 0)
-                throw_still_rejected(request, response.status);
-            co_await tokens.refresh_after_rejection(token);
-            continue;
-        }
-        if (response.status == 403)
-            throw_permission_denied(request);
-        co_return response;
-    }
+    auto perform = [&pool, &sink, &params](net::http_request signed_request) {
+        return net::download(pool, std::move(signed_request), sink, params);
+    };
+    co_return co_await with_token(tokens, std::move(request), perform);
 }
 
 } // namespace grin::auth

@@ -58,6 +58,11 @@ private:
                  "Bearer"}}.dump();
             return response;
         }
+        if (request.target == "/libraries/Lib/moved") {
+            response.status = 302;
+            response.headers.emplace_back("Location", "/blob/Lib/target");
+            return response;
+        }
         if (forbid) {
             response.status = 403;
             return response;
@@ -168,4 +173,15 @@ TEST_F(token_server, tokens_never_reach_the_log) {
         EXPECT_EQ(line.find(refresh_token), std::string::npos) << line;
         EXPECT_EQ(line.find("GOCSPX-client-secret"), std::string::npos) << line;
     }
+}
+
+TEST_F(token_server, redirects_are_followed_with_the_token_on_the_same_origin) {
+    start();
+    net::https_pool pool(io.get_executor(), trusting_pool_params());
+    auth::token_source tokens(pool, credentials(valid_token), {});
+    int good = 0;
+    run(fetch_ok(pool, tokens, url("/libraries/Lib/moved"), good));
+    EXPECT_EQ(good, 1);
+    EXPECT_EQ(requests_seen, 2);
+    EXPECT_EQ(token_requests, 0);
 }
