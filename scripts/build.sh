@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# build.sh <build-dir> [cmake options...]: configure (once) and build with clang++-14,
-# Ninja and ccache. Two jobs: one heavy Beast TU needs ~1-2 GB, the machine has 2 cores.
+# build.sh <build-dir> [cmake options...]: configure and build with clang++-14, Ninja and
+# ccache. Two jobs: one heavy Beast TU needs ~1-2 GB, the machine has 2 cores.
+# GRIN_TARGETS="grin grin-emulator" builds only those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:?usage: build.sh <build-dir> [cmake options...]}
@@ -10,5 +11,9 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 if [[ ! -f $build_dir/build.ninja ]]; then
   cmake -S . -B "$build_dir" -G Ninja \
     -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "$@" >/dev/null
+elif (($#)); then
+  cmake "$build_dir" "$@" >/dev/null # options given again take effect
 fi
-cmake --build "$build_dir" -j "${GRIN_JOBS:-2}"
+targets=()
+for target in ${GRIN_TARGETS:-}; do targets+=(--target "$target"); done
+cmake --build "$build_dir" -j "${GRIN_JOBS:-2}" "${targets[@]}"
