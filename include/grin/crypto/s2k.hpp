@@ -1,0 +1,35 @@
+#pragma once
+// String-to-key (RFC 4880 section 3.7): turns the passphrase into a key.
+// The iterated form hashes `count` bytes of salt||passphrase repeated; gpg's default count
+// is the maximum, 65,011,712 bytes per hash context. gpg and librnp feed the hash one
+// salt||passphrase piece (~9-30 bytes) per call; we lay the repetition out once in a 64 KiB
+// block and hash that block over and over, which lets OpenSSL's SHA-NI/AVX code run at full
+// speed; two-context keys (AES256 + SHA-1, gpg's default) run both contexts interleaved
+// on SHA-NI (sha1_x2). Thread-safe (no shared state).
+#include <grin/crypto/packet_reader.hpp>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace grin::crypto {
+
+struct s2k_spec {
+    int type = 0; // 0 simple, 1 salted, 3 iterated and salted
+    int hash = 0; // OpenPGP hash algorithm number
+    std::array<std::uint8_t, 8> salt{};
+    std::uint32_t count = 0; // bytes to hash (decoded), type 3 only
+};
+
+// The one-byte coded count of RFC 4880 3.7.1.3 decoded into bytes.
+constexpr std::uint32_t decode_s2k_count(std::uint8_t coded) {
+    return (16u + (coded & 15u)) << ((coded >> 4) + 6);
+}
+
+// Fills `key` (any length) from the passphrase. Throws grin::error (step "decrypt") with
+// "unsupported S2K hash algorithm N (...)" when OpenSSL lacks the hash, or for an S2K
+// type other than 0, 1, 3.
+void derive_key(const s2k_spec& spec, std::string_view passphrase, std::span<std::uint8_t> key);
+
+} // namespace grin::crypto
