@@ -27,3 +27,18 @@ function(grin_test name)
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
     ENVIRONMENT "GRIN_BINARY_DIR=${PROJECT_BINARY_DIR};GRIN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# grin_add_module_dirs(<glob>...): add_subdirectory() for every matching directory that has
+# a CMakeLists.txt and whose name is a module in GRIN_ONLY (when GRIN_ONLY is set).
+function(grin_add_module_dirs)
+  file(GLOB dirs LIST_DIRECTORIES true ${ARGN})
+  foreach(dir IN LISTS dirs)
+    get_filename_component(module ${dir} NAME)
+    if(GRIN_ONLY AND NOT module IN_LIST GRIN_ONLY)
+      continue()
+    endif()
+    if(IS_DIRECTORY ${dir} AND EXISTS ${dir}/CMakeLists.txt)
+      add_subdirectory(${dir})
+    endif()
+  endforeach()
+endfunction()

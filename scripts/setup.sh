@@ -12,7 +12,7 @@ apt_packages=(
   libssl-dev libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev
   zlib1g-dev libbz2-dev libarchive-dev libxml2-dev libpugixml-dev librnp-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev gnupg sqlite3 openssl curl
+  libgtest-dev libgmock-dev libbenchmark-dev gnupg sqlite3 openssl curl time bc util-linux
 )
 # Node (for s3rver): any node+npm will do; Debian's npm package conflicts with
 # NodeSource's nodejs, which already bundles npm.
