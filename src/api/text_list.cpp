@@ -1,0 +1,31 @@
+#include <grin/api/barcode.hpp>
+#include <grin/api/text_list.hpp>
+
+#include "text_util.hpp"
+
+namespace grin::api {
+
+text_list parse_text_list(std::string_view body) {
+    text_list out;
+    std::string_view rest = body;
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        auto line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        line = detail::trim_ascii(line.substr(0, line.find('\t')));
+        if (line.empty()) {
+            continue;
+        }
+        if (detail::ends_with(line, detail::archive_suffix)) {
+            line.remove_suffix(detail::archive_suffix.size());
+        }
+        if (is_valid_barcode(line)) {
+            out.barcodes.emplace_back(line);
+        } else {
+            out.invalid.push_back(detail::sanitize_utf8(line.substr(0, 60)));
+        }
+    }
+    return out;
+}
+
+} // namespace grin::api
