@@ -65,6 +65,9 @@ struct server_response {
     // these bytes verbatim instead of a well-formed response.
     bool abort = false;
     std::optional<std::string> raw;
+    // Held until the response has been written or the connection dropped (e.g. an
+    // in-flight counter of the emulator's router).
+    std::shared_ptr<void> keep_alive;
 };
 
 using server_handler = std::function<boost::asio::awaitable<server_response>(server_request)>;

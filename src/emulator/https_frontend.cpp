@@ -1,0 +1,103 @@
+#include <grin/emulator/https_frontend.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace grin::emulator {
+namespace asio = boost::asio;
+
+namespace {
+
+asio::awaitable<response> route_on_worker(router& routes, request req) {
+    co_return routes.handle(req);
+}
+
+asio::awaitable<net::server_response> serve(router& routes,
+                                            asio::thread_pool::executor_type workers,
+                                            std::chrono::milliseconds latency,
+                                            std::uint64_t bytes_per_second,
+                                            net::server_request incoming) {
+    request req;
+    req.method = std::move(incoming.method);
+    req.target = std::move(incoming.target);
+    req.headers = std::move(incoming.headers);
+    req.body = std::move(incoming.body);
+    // co_spawn on the pool runs the router there and resumes us on the I/O thread.
+    auto routing = route_on_worker(routes, std::move(req));
+    response routed = co_await asio::co_spawn(workers, std::move(routing), asio::use_awaitable);
+    co_return to_server_response(std::move(routed), latency, bytes_per_second);
+}
+
+} // namespace
+
+net::server_response to_server_response(response routed,
+                                        std::chrono::milliseconds latency,
+                                        std::uint64_t bytes_per_second) {
+    net::server_response out;
+    out.status = routed.status;
+    out.headers = std::move(routed.headers);
+    out.body = std::move(routed.body);
+    out.body_file = std::move(routed.body_file);
+    out.delay = latency;
+    out.bytes_per_second = bytes_per_second;
+    out.keep_alive = std::move(routed.in_flight);
+    out.fault_after_bytes = routed.fault_after_bytes;
+    out.stall_for = routed.stall_for;
+    switch (routed.injected) {
+    case fault::reset_mid_body:
+        out.fault = net::body_fault::reset;
+        break;
+    case fault::truncate:
+        out.fault = net::body_fault::truncate;
+        break;
+    case fault::stall_mid_body:
+        out.fault = net::body_fault::stall;
+        break;
+    case fault::stall_before_headers:
+        out.delay += routed.stall_for;
+        break;
+    case fault::none:
+    case fault::no_etag:
+    case fault::wrong_etag:
+        break; // the router already changed the headers
+    }
+    return out;
+}
+
+https_frontend::https_frontend(asio::any_io_executor executor,
+                               router& routes,
+                               frontend_params params)
+    : routes_(routes), params_(std::move(params)), workers_(std::max(1u, params_.worker_threads)) {
+    auto workers = workers_.get_executor();
+    auto latency = params_.latency;
+    auto bandwidth = params_.bytes_per_second;
+    router* routes_ptr = &routes_;
+    net::server_handler handler = [routes_ptr, workers, latency,
+                                   bandwidth](net::server_request incoming) {
+        return serve(*routes_ptr, workers, latency, bandwidth, std::move(incoming));
+    };
+    server_ = std::make_unique<net::https_server>(std::move(executor), params_.server, handler);
+}
+
+https_frontend::~https_frontend() {
+    stop();
+    workers_.join();
+}
+
+void https_frontend::start() {
+    server_->start();
+}
+void https_frontend::stop() {
+    server_->stop();
+}
+std::uint16_t https_frontend::port() const {
+    return server_->port();
+}
+std::string https_frontend::base_url() const {
+    return server_->base_url();
+}
+net::server_stats https_frontend::stats() const {
+    return server_->stats();
+}
+
+} // namespace grin::emulator
