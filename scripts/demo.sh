@@ -1,7 +1,46 @@
 #!/usr/bin/env bash
-# The README's first command: set up, build (Release) and run the demo.
+# The README's first command: set up, build, start the bundled GRIN emulator, and run
+# `grin collect` against it into a local storage folder. Options: --books N (default
+# 5000), --run-name NAME (default demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+books=5000
+run_name=demo
+while (($#)); do
+  case $1 in
+    --books) books=$2; shift 2 ;;
+    --run-name) run_name=$2; shift 2 ;;
+    *) echo "demo.sh: unknown option $1 (use --books N, --run-name NAME)" >&2; exit 2 ;;
+  esac
+done
+
 scripts/setup.sh
-GRIN_TARGETS=grin scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF
-exec build/release/grin demo "$@"
+GRIN_TARGETS="grin grin-emulator" scripts/build.sh build/release \
+  -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF
+
+demo_dir=$PWD/output/demo-emulator
+mkdir -p "$demo_dir"
+build/release/grin-emulator --port 0 --books "$books" --library Demo \
+  --data-dir "$demo_dir/data" --write-credentials "$demo_dir/credentials" \
+  >"$demo_dir/emulator.log" 2>&1 &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do
+  grep -q "listening on" "$demo_dir/emulator.log" && break
+  kill -0 $emulator_pid 2>/dev/null || { cat "$demo_dir/emulator.log" >&2; exit 1; }
+  sleep 0.05
+done
+url=$(grep -o 'https://[0-9.:]*' "$demo_dir/emulator.log" | head -1)
+echo "GRIN emulator: $url (library Demo, $books books; credentials in $demo_dir/credentials)"
+
+GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin collect \
+  --run-name "$run_name" --library-directory Demo \
+  --storage local --storage-path "$PWD/output/$run_name-storage" \
+  --grin-base-url "$url/libraries/" --ca-file "$demo_dir/credentials/emulator-ca.pem"
+
+echo
+echo "Results:"
+echo "  database:      output/$run_name/books.db ($(sqlite3 "output/$run_name/books.db" 'select count(*) from books') books)"
+echo "  CSV export:    output/$run_name/books_export.csv"
+echo "  run settings:  output/$run_name/run_config.json"
+echo "Try: sqlite3 output/$run_name/books.db 'select grin_state, count(*) from books group by 1'"

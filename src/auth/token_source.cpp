@@ -25,8 +25,7 @@ token_source::token_source(net::https_pool& pool,
 token_source::~token_source() = default;
 
 asio::awaitable<std::string> token_source::access_token() {
-    bool near_expiry =
-        expiry_ && std::chrono::steady_clock::now() + params_.refresh_margin >= *expiry_;
+    bool near_expiry = refresh_at_ && std::chrono::steady_clock::now() >= *refresh_at_;
     if (near_expiry || refreshing_) {
         std::string current = credentials_.token;
         co_return co_await refresh_after_rejection(current);
@@ -103,9 +102,13 @@ asio::awaitable<void> token_source::refresh_once() {
         credentials_.refresh_token = answer["refresh_token"].get<std::string>();
         log::add_secret(credentials_.refresh_token);
     }
-    if (answer.contains("expires_in") && answer["expires_in"].is_number())
-        expiry_ = std::chrono::steady_clock::now() +
-                  std::chrono::seconds(answer["expires_in"].get<long long>());
+    if (answer.contains("expires_in") && answer["expires_in"].is_number()) {
+        std::chrono::steady_clock::duration lifetime =
+            std::chrono::seconds(answer["expires_in"].get<long long>());
+        refresh_at_ = std::chrono::steady_clock::now() + lifetime -
+                      std::min<std::chrono::steady_clock::duration>(params_.refresh_margin,
+                                                                    lifetime / 4);
+    }
     ++refreshes_;
     if (!save_to_.empty())
         save_credentials(save_to_, credentials_);

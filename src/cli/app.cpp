@@ -37,6 +37,9 @@ int run(std::vector<std::string> args) {
     } catch (const fatal& stop) {
         std::cerr << "grin: " << log::redact(stop.what()) << '\n';
         return stop.exit_code();
+    } catch (const grin::error& failure) {
+        std::cerr << "grin: " << log::redact(failure.what()) << '\n';
+        return 1;
     } catch (const std::exception& failure) {
         std::cerr << "grin: unexpected error: " << log::redact(failure.what()) << '\n';
         return 1;

@@ -4,6 +4,9 @@ namespace grin::cli {
 
 void register_commands(CLI::App& app, command_list& commands) {
     add_demo(app, commands);
+    add_collect(app, commands);
+    add_auth(app, commands);
+    add_decrypt(app, commands);
 }
 
 } // namespace grin::cli

@@ -11,9 +11,10 @@
 #include <grin/net/tls_certificate.hpp>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <iostream>
 
@@ -38,8 +39,10 @@ asio::awaitable<net::server_response> serve_book(net::server_request request) {
     co_return response;
 }
 
-asio::awaitable<void> process_book(net::https_pool& pool, db::database& database,
-                                   std::string base_url, std::string barcode) {
+asio::awaitable<void> process_book(net::https_pool& pool,
+                                   db::database& database,
+                                   std::string base_url,
+                                   std::string barcode) {
     net::http_request request;
     request.url = base_url + "/demo/books/" + barcode;
     net::http_response response = co_await net::send(pool, request);
@@ -47,19 +50,26 @@ asio::awaitable<void> process_book(net::https_pool& pool, db::database& database
     books[0].barcode = barcode;
     books[0].columns.push_back({"title", "Annals of " + barcode});
     books[0].columns.push_back({"grin_state", "CONVERTED"});
-    co_await db::queries::upsert_books(database, std::move(books), db::queries::on_existing::refresh);
+    co_await db::queries::upsert_books(database, std::move(books),
+                                       db::queries::on_existing::refresh);
     std::vector<db::queries::status_update> updates;
-    updates.push_back({.barcode = barcode,
-                       .status_type = "sync",
-                       .status_value = response.ok() ? "checked" : "check_failed",
-                       .metadata_json = nlohmann::json{{"etag", response.header("ETag").value_or("")}}.dump()});
+    updates.push_back(
+        {.barcode = barcode,
+         .status_type = "sync",
+         .status_value = response.ok() ? "checked" : "check_failed",
+         .metadata_json = nlohmann::json{{"etag", response.header("ETag").value_or("")}}.dump()});
     std::vector<db::queries::column_value> fields;
     fields.push_back({"last_etag_check", format_iso8601_utc(now_utc())});
     co_await db::queries::record_status(database, std::move(updates), barcode, std::move(fields));
 }
 
-asio::awaitable<void> worker(net::https_pool& pool, db::database& database, std::string base_url,
-                             int first, int stride, int total, int& done) {
+asio::awaitable<void> worker(net::https_pool& pool,
+                             db::database& database,
+                             std::string base_url,
+                             int first,
+                             int stride,
+                             int total,
+                             int& done) {
     for (int i = first; i < total; i += stride) {
         char barcode[16];
         std::snprintf(barcode, sizeof barcode, "DEMO%06d", i);
@@ -102,10 +112,10 @@ int run_demo(const demo_options& options) {
             if (++finished_workers == options.concurrency)
                 io.stop();
         };
-        asio::co_spawn(io,
-                       worker(pool, database, server.base_url(), w, options.concurrency,
-                              options.books, done),
-                       on_done);
+        asio::co_spawn(
+            io,
+            worker(pool, database, server.base_url(), w, options.concurrency, options.books, done),
+            on_done);
     }
     io.run();
     database.stop();
@@ -124,8 +134,8 @@ int run_demo(const demo_options& options) {
               << " full TLS handshakes, " << net_stats.resumed_handshakes << " resumed, "
               << net_stats.reuses << " keep-alive reuses)\n"
               << "database actor: " << db_stats.writes_committed << " writes in "
-              << db_stats.transactions << " transactions (largest batch "
-              << db_stats.largest_batch << ")\n";
+              << db_stats.transactions << " transactions (largest batch " << db_stats.largest_batch
+              << ")\n";
     for (const auto& op : database.metrics())
         std::printf("  %-16s count=%llu errors=%llu p50=%.2fms p95=%.2fms p99=%.2fms\n",
                     op.name.c_str(), static_cast<unsigned long long>(op.count),
@@ -140,9 +150,8 @@ int run_demo(const demo_options& options) {
 void add_demo(CLI::App& app, command_list& commands) {
     auto options = std::make_shared<demo_options>();
     auto* sub = app.add_subcommand(
-        "demo",
-        "Self-contained demonstration of the two engines: starts a local HTTPS server and "
-        "runs book coroutines through the shared connection pool and the database actor");
+        "demo", "Self-contained demonstration of the two engines: starts a local HTTPS server and "
+                "runs book coroutines through the shared connection pool and the database actor");
     sub->add_option("--output-dir", options->output_dir, "Where the demo database goes")
         ->capture_default_str();
     sub->add_option("--books", options->books, "Number of books")

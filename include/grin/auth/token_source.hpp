@@ -21,7 +21,9 @@
 namespace grin::auth {
 
 struct token_params {
-    // Refresh ahead of a known expiry by this much (google-auth's threshold).
+    // Refresh ahead of a known expiry by this much (google-auth's threshold), but never
+    // by more than a quarter of the token's lifetime: a short-lived token would otherwise
+    // be refreshed before every request.
     net::duration refresh_margin = std::chrono::seconds(225);
     net::retry_policy refresh_retry{.max_attempts = 3, .base_delay = std::chrono::seconds(1)};
 };
@@ -50,7 +52,7 @@ private:
     stored_credentials credentials_;
     std::filesystem::path save_to_;
     token_params params_;
-    std::optional<std::chrono::steady_clock::time_point> expiry_;
+    std::optional<std::chrono::steady_clock::time_point> refresh_at_;
     bool refreshing_ = false;
     std::exception_ptr last_failure_;
     std::list<boost::asio::steady_timer*> waiters_;

@@ -20,5 +20,8 @@ void register_commands(CLI::App& app, command_list& commands);
 
 // One per subcommand file.
 void add_demo(CLI::App& app, command_list& commands);
+void add_collect(CLI::App& app, command_list& commands);
+void add_auth(CLI::App& app, command_list& commands);
+void add_decrypt(CLI::App& app, command_list& commands);
 
 } // namespace grin::cli

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# BENCH collect: time and peak memory to collect 1,000,000 books from the emulator on
+# loopback (the Python tool: "under an hour" for 1M+). Target: under 60 s on 2 cores.
+set -euo pipefail
+build=${GRIN_BUILD_DIR:?}
+books=${GRIN_BENCH_BOOKS:-1000000}
+work=$(mktemp -d)
+trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$build/grin-emulator" --port 0 --books "$books" --data-dir "$work/emulator" \
+  --write-credentials "$work/credentials" >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/emulator.log" && break
+  sleep 0.1
+done
+url=$(grep -o 'https://[0-9.:]*' "$work/emulator.log" | head -1)
+
+start=$(date +%s.%N)
+GRIN_CREDENTIALS_DIR="$work/credentials" /usr/bin/time -f "%M %e %U %S" -o "$work/time.txt" \
+  "$build/grin" collect --run-name bench --output-root "$work/output" \
+  --library-directory Harvard --storage local --storage-path "$work/storage" \
+  --grin-base-url "$url/libraries/" --ca-file "$work/credentials/emulator-ca.pem" \
+  --page-size 10000 >"$work/collect.log" 2>&1
+end=$(date +%s.%N)
+read -r rss_kb wall user sys <"$work/time.txt"
+rows=$(sqlite3 "$work/output/bench/books.db" "select count(*) from books")
+seconds=$(echo "$end - $start" | bc)
+rate=$(echo "scale=0; $rows / $seconds" | bc)
+printf "%-22s %12s\n" "books collected" "$rows" "wall seconds" "$seconds" \
+  "books/s" "$rate" "grin peak RSS (MiB)" "$((rss_kb / 1024))" "grin CPU user+sys s" "$user+$sys"
+echo "BENCH collect books=$rows seconds=$seconds books_per_s=$rate peak_rss_mib=$((rss_kb / 1024)) target_seconds=60"
