@@ -47,6 +47,9 @@ struct emulator_options {
     std::vector<std::string> fault_rules;
     std::string write_credentials;
     std::uint64_t corrupt_archives = 0;
+    bool next_when_full = false;
+    bool empty_table_past_end = false;
+    bool dates_with_time = false;
     unsigned workers = 2;
 };
 
@@ -102,6 +105,9 @@ int run(const emulator_options& options) {
     params.tokens.lifetime = std::chrono::seconds(options.token_lifetime);
     params.tokens.seed = options.seed;
     params.default_result_count = options.page_size;
+    params.pages.next_when_full = options.next_when_full;
+    params.pages.empty_table_past_end = options.empty_table_past_end;
+    params.pages.dates_with_time = options.dates_with_time;
     params.login_redirect = options.login_redirect;
     params.denied_libraries = {options.deny.begin(), options.deny.end()};
     params.redirect_archives = options.fault_redirect > 0;
@@ -246,6 +252,13 @@ int main(int argc, char** argv) {
                    "A fault rule, e.g. route=archive_get,status=503,first=2 (repeatable)");
     app.add_option("--write-credentials", options.write_credentials,
                    "Write a ready GRIN_CREDENTIALS_DIR for this emulator here");
+    app.add_flag("--next-when-full", options.next_when_full,
+                 "A full last page still has a Next link (the client then meets the page past "
+                 "the end)");
+    app.add_flag("--empty-table-past-end", options.empty_table_past_end,
+                 "Past the end, answer an empty table instead of 'Your request is unavailable'");
+    app.add_flag("--dates-with-time", options.dates_with_time,
+                 "List dates as YYYY/MM/DD HH:MM (real GRIN lists show the date only)");
     app.add_option("--corrupt-archives", options.corrupt_archives,
                    "Damage the archives of the first N converted books of each library")
         ->capture_default_str();

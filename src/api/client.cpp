@@ -1,4 +1,5 @@
 #include <grin/api/barcode.hpp>
+#include <grin/api/barcode_search_batches.hpp>
 #include <grin/api/client.hpp>
 #include <grin/api/text_list.hpp>
 #include <grin/core/error.hpp>
@@ -111,6 +112,18 @@ asio::awaitable<list_summary> client::for_each_page(std::string list, page_handl
         url = std::move(*next);
         body = std::move(next_body);
     }
+}
+
+asio::awaitable<std::vector<enrichment_row>>
+client::barcode_search(std::vector<std::string> barcodes) {
+    std::vector<enrichment_row> rows;
+    for (auto& url : barcode_search_urls(params_.base_url, params_.library, barcodes)) {
+        std::string body = co_await fetch_list_page(std::move(url));
+        auto table = parse_barcode_search(body);
+        for (auto& row : table.rows)
+            rows.push_back(std::move(row));
+    }
+    co_return rows;
 }
 
 asio::awaitable<std::vector<std::string>> client::in_process() {

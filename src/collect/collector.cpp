@@ -1,5 +1,6 @@
 #include <grin/api/book_row.hpp>
 #include <grin/collect/collector.hpp>
+#include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
 #include <grin/core/progress.hpp>
 #include <grin/db/queries.hpp>
@@ -70,6 +71,10 @@ public:
     collect_summary summary;
 
     asio::awaitable<bool> on_page(const api::list_page& page) {
+        if (summary.pages == 0 && !page.has_table && !page.unavailable)
+            throw error("GRIN's book list has no table of books: is --grin-base-url a GRIN "
+                        "address and --library-directory right?",
+                        {.step = "parse"});
         summary.invalid_rows += page.invalid_barcodes.size() + page.rows_without_barcode;
         for (const auto& bad : page.invalid_barcodes)
             log::warning("GRIN listed a malformed barcode, skipped: " + bad);

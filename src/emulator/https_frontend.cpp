@@ -2,21 +2,43 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <strings.h>
 
 namespace grin::emulator {
 namespace asio = boost::asio;
 
 namespace {
 
+bool iequals(const std::string& a, std::string_view b) {
+    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), b.size()) == 0;
+}
+
 asio::awaitable<response> route_on_worker(router& routes, request req) {
     co_return routes.handle(req);
+}
+
+// The router counts requests; connections and handshakes are the socket server's, so
+// they are added to the stats document here.
+std::string with_connection_stats(std::string router_stats, const net::server_stats& server) {
+    auto document = nlohmann::json::parse(router_stats, nullptr, false);
+    if (!document.is_object())
+        return router_stats;
+    document["connections"] = {{"accepted", server.connections_accepted},
+                               {"full_handshakes", server.full_handshakes},
+                               {"resumed_handshakes", server.resumed_handshakes},
+                               {"requests", server.requests}};
+    return document.dump();
 }
 
 asio::awaitable<net::server_response> serve(router& routes,
                                             asio::thread_pool::executor_type workers,
                                             std::chrono::milliseconds latency,
                                             std::uint64_t bytes_per_second,
+                                            const net::https_server* server,
                                             net::server_request incoming) {
+    const bool stats_request = incoming.target == "/_emulator/stats";
     request req;
     req.method = std::move(incoming.method);
     req.target = std::move(incoming.target);
@@ -25,6 +47,12 @@ asio::awaitable<net::server_response> serve(router& routes,
     // co_spawn on the pool runs the router there and resumes us on the I/O thread.
     auto routing = route_on_worker(routes, std::move(req));
     response routed = co_await asio::co_spawn(workers, std::move(routing), asio::use_awaitable);
+    if (stats_request && routed.status == 200 && server) {
+        routed.body = with_connection_stats(std::move(routed.body), server->stats());
+        for (auto& [name, value] : routed.headers)
+            if (iequals(name, "Content-Length"))
+                value = std::to_string(routed.body.size());
+    }
     co_return to_server_response(std::move(routed), latency, bytes_per_second);
 }
 
@@ -72,9 +100,11 @@ https_frontend::https_frontend(asio::any_io_executor executor,
     auto latency = params_.latency;
     auto bandwidth = params_.bytes_per_second;
     router* routes_ptr = &routes_;
-    net::server_handler handler = [routes_ptr, workers, latency,
-                                   bandwidth](net::server_request incoming) {
-        return serve(*routes_ptr, workers, latency, bandwidth, std::move(incoming));
+    const std::unique_ptr<net::https_server>* server_slot = &server_;
+    net::server_handler handler = [routes_ptr, workers, latency, bandwidth,
+                                   server_slot](net::server_request incoming) {
+        return serve(*routes_ptr, workers, latency, bandwidth, server_slot->get(),
+                     std::move(incoming));
     };
     server_ = std::make_unique<net::https_server>(std::move(executor), params_.server, handler);
 }

@@ -8,6 +8,7 @@
 #include <grin/api/html_list_parser.hpp>
 #include <grin/api/next_link.hpp>
 #include <grin/api/process_response.hpp>
+#include <grin/api/tsv.hpp>
 #include <grin/auth/token_source.hpp>
 
 #include <functional>
@@ -58,6 +59,11 @@ public:
     // on_page handles page N; stops at the last page or when on_page returns false.
     using page_handler = std::function<boost::asio::awaitable<bool>(const list_page&)>;
     boost::asio::awaitable<list_summary> for_each_page(std::string list, page_handler on_page);
+
+    // _barcode_search (enrichment TSV) for any number of barcodes: split into requests
+    // whose URLs stay under GRIN's length limit; rows in GRIN's order, one per known book.
+    boost::asio::awaitable<std::vector<enrichment_row>>
+    barcode_search(std::vector<std::string> barcodes);
 
     // _in_process?format=text: barcodes in GRIN's conversion queue.
     boost::asio::awaitable<std::vector<std::string>> in_process();

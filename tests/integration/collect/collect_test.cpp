@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+
 #include "child_process.hpp"
 #include "test_support.hpp"
 
@@ -50,8 +52,8 @@ public:
         emulator = test::start_emulator(work.path(), emulator_args(shape, std::move(extra)));
     }
 
-    // Runs `grin collect` against the emulator; returns {exit code, output}.
-    std::pair<int, std::string> collect(std::vector<std::string> args) {
+    // Starts `grin collect` against the emulator.
+    std::unique_ptr<test::child_process> start_collect(std::vector<std::string> args) {
         std::vector<std::string> argv = {test::built_binary("grin").string(),
                                          "collect",
                                          "--output-root",
@@ -61,8 +63,22 @@ public:
                                          "--ca-file",
                                          emulator.ca_file};
         argv.insert(argv.end(), args.begin(), args.end());
-        test::child_process grin(argv, {{"GRIN_CREDENTIALS_DIR", emulator.credentials_dir}});
-        int code = grin.wait(240s);
+        std::map<std::string, std::string> env = {
+            {"GRIN_CREDENTIALS_DIR", emulator.credentials_dir.string()}};
+        return std::make_unique<test::child_process>(argv, env);
+    }
+
+    // Runs `grin collect` to the end; returns {exit code, output}.
+    std::pair<int, std::string> collect(std::vector<std::string> args) {
+        auto grin = start_collect(std::move(args));
+        int code = grin->wait(240s);
+        return {code, grin->output()};
+    }
+
+    std::pair<int, std::string> grin_command(std::vector<std::string> args) {
+        args.insert(args.begin(), test::built_binary("grin").string());
+        test::child_process grin(args);
+        int code = grin.wait(60s);
         return {code, grin.output()};
     }
 
@@ -257,4 +273,76 @@ TEST_F(collect_run, bad_input_gives_an_actionable_message) {
     auto [cred_code, cred_output] = collect(first_run_flags("nocred", "Harvard"));
     EXPECT_EQ(cred_code, 2);
     EXPECT_NE(cred_output.find("grin auth setup"), std::string::npos) << cred_output;
+}
+
+TEST_F(collect_run, interrupt_keeps_every_committed_page_and_a_rerun_completes) {
+    catalogue_shape shape{.books = 20'000};
+    start(shape, {"--latency", "100"}); // 40 pages of 500: several seconds of paging
+    auto flags = first_run_flags("interrupted", "Harvard");
+    flags.insert(flags.end(), {"--page-size", "500"});
+    auto grin = start_collect(flags);
+    grin->wait_for_line("barcode records", 120s); // after the first 2,000 books
+    grin->signal(SIGINT);
+    int code = grin->wait(60s);
+    EXPECT_EQ(code, 130) << grin->output();
+    EXPECT_NE(grin->output().find("Interrupt received"), std::string::npos);
+    std::int64_t kept;
+    {
+        SQLite::Database db(database("interrupted").string(), SQLite::OPEN_READONLY);
+        kept = db.execAndGet("SELECT count(*) FROM books").getInt64();
+    }
+    EXPECT_GE(kept, 2'000);
+    EXPECT_LT(kept, 20'000);
+    EXPECT_EQ(kept % 500, 0) << "pages are committed whole";
+
+    auto [again, output] = collect({"--run-name", "interrupted", "--page-size", "500"});
+    ASSERT_EQ(again, 0) << output;
+    expect_database_matches_catalogue(database("interrupted"), shape, 20'000);
+}
+
+TEST_F(collect_run, auth_setup_exchanges_a_code_for_working_credentials) {
+    start({.books = 30});
+    auto credentials = emulator.credentials_dir / "credentials.json";
+    std::filesystem::remove(credentials);
+    auto [refused, refused_output] =
+        grin_command({"auth", "setup", "--secrets-dir", emulator.credentials_dir.string(), "--code",
+                      "4/not-the-code", "--ca-file", emulator.ca_file});
+    EXPECT_EQ(refused, 2);
+    EXPECT_NE(refused_output.find("refused the authorization code"), std::string::npos)
+        << refused_output;
+    EXPECT_FALSE(std::filesystem::exists(credentials));
+
+    auto [code, output] =
+        grin_command({"auth", "setup", "--secrets-dir", emulator.credentials_dir.string(), "--code",
+                      "4/emulator-authorization-code", "--ca-file", emulator.ca_file});
+    ASSERT_EQ(code, 0) << output;
+    EXPECT_EQ(std::filesystem::status(credentials).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(output.find("1//emulator-refresh-token"), std::string::npos) << "secret printed";
+    auto [collected, collect_output] = collect(first_run_flags("after_setup", "Harvard"));
+    ASSERT_EQ(collected, 0) << collect_output;
+}
+
+TEST_F(collect_run, a_base_url_that_is_not_grin_is_a_clear_error) {
+    start({.books = 10});
+    std::vector<std::string> argv = {test::built_binary("grin").string(),
+                                     "collect",
+                                     "--output-root",
+                                     (work / "output").string(),
+                                     "--grin-base-url",
+                                     emulator.url + "/not-grin/",
+                                     "--ca-file",
+                                     emulator.ca_file,
+                                     "--run-name",
+                                     "wrong",
+                                     "--library-directory",
+                                     "Harvard",
+                                     "--storage",
+                                     "local",
+                                     "--storage-path",
+                                     (work / "storage").string()};
+    test::child_process wrong(argv, {{"GRIN_CREDENTIALS_DIR", emulator.credentials_dir.string()}});
+    EXPECT_EQ(wrong.wait(60s), 1);
+    EXPECT_NE(wrong.output().find("GRIN answered HTTP 404"), std::string::npos) << wrong.output();
+    EXPECT_NE(wrong.output().find("/not-grin/Harvard/"), std::string::npos) << wrong.output();
 }
