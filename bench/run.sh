@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF >/dev/null
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF -DGRIN_ONLY= >/dev/null
 names=("$@")
 if ((${#names[@]} == 0)); then
   for script in bench/*/run.sh; do names+=("$(basename "$(dirname "$script")")"); done

@@ -16,7 +16,7 @@ done
 
 scripts/setup.sh
 GRIN_TARGETS="grin grin-emulator" scripts/build.sh build/release \
-  -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF
+  -DCMAKE_BUILD_TYPE=Release -DGRIN_BUILD_TESTS=OFF -DGRIN_ONLY=
 
 demo_dir=$PWD/output/demo-emulator
 mkdir -p "$demo_dir"

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 scripts/setup.sh
-scripts/build.sh build/test -DCMAKE_BUILD_TYPE=Debug -DGRIN_SANITIZE=ON -DGRIN_BUILD_BENCH=OFF
+scripts/build.sh build/test -DCMAKE_BUILD_TYPE=Debug -DGRIN_SANITIZE=ON -DGRIN_BUILD_BENCH=OFF -DGRIN_ONLY=
 built=$(date +%s)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
