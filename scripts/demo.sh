@@ -20,6 +20,12 @@ GRIN_TARGETS="grin grin-emulator" scripts/build.sh build/release \
 
 demo_dir=$PWD/output/demo-emulator
 mkdir -p "$demo_dir"
+# The emulator gets a new port each time and a run's settings are written once, so the
+# demo starts its run afresh (a real run would be resumed instead).
+if [[ -d output/$run_name ]]; then
+  echo "(removing the previous demo run output/$run_name)"
+  rm -rf "output/$run_name" "output/$run_name-storage"
+fi
 build/release/grin-emulator --port 0 --books "$books" --library Demo \
   --data-dir "$demo_dir/data" --write-credentials "$demo_dir/credentials" \
   >"$demo_dir/emulator.log" 2>&1 &

@@ -243,7 +243,8 @@ int run_collect(CLI::App& sub, const collect_options& options) {
         std::rethrow_exception(failure);
     const auto& summary = outcome.summary;
     std::cout << "Collected " << summary.seen << " books (" << summary.written
-              << " new or updated) from " << summary.pages << " pages"
+              << " new or updated) from " << summary.pages
+              << (summary.pages == 1 ? " page" : " pages")
               << (summary.invalid_rows
                       ? ", " + std::to_string(summary.invalid_rows) + " malformed rows skipped"
                       : "")

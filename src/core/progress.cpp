@@ -15,12 +15,13 @@ void rate_calculator::add(clock::time_point when, std::uint64_t done) {
     double current;
     if (samples_.size() < 2) {
         double elapsed = std::chrono::duration<double>(when - start_).count();
-        current = static_cast<double>(done) / std::max(1.0, elapsed);
+        // grin-transfer divides by at least one second, which overstates short runs.
+        current = static_cast<double>(done) / std::max(1e-3, elapsed);
     } else {
         const auto& [oldest_time, oldest_done] = samples_.front();
         const auto& [newest_time, newest_done] = samples_.back();
         double span = std::chrono::duration<double>(newest_time - oldest_time).count();
-        current = static_cast<double>(newest_done - oldest_done) / std::max(1.0, span);
+        current = static_cast<double>(newest_done - oldest_done) / std::max(1e-3, span);
     }
     smoothed_ = have_smoothed_ ? 0.1 * current + 0.9 * smoothed_ : current;
     have_smoothed_ = true;

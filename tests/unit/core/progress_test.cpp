@@ -32,3 +32,10 @@ TEST(progress, rate_uses_the_window_and_smooths_jumps) {
     EXPECT_LT(rate.rate(), 1.1);
     EXPECT_GT(rate.rate(), 0.0);
 }
+
+TEST(progress, short_runs_are_not_rounded_up_to_a_second) {
+    auto start = steady_clock::time_point{};
+    grin::rate_calculator rate(5, start);
+    rate.add(start + milliseconds{500}, 100);
+    EXPECT_DOUBLE_EQ(rate.rate(), 200.0);
+}
