@@ -11,23 +11,10 @@
 #include <memory>
 #include <vector>
 
+#include "hashing.hpp"
+
 namespace grin::emulator {
 namespace {
-
-std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-std::uint64_t text_hash(std::string_view text) noexcept {
-    std::uint64_t h = 0xCBF29CE484222325ULL;
-    for (unsigned char c : text) {
-        h = (h ^ c) * 0x100000001B3ULL;
-    }
-    return h;
-}
 
 const std::array<std::string_view, 24> words{"the",
                                              "of",
@@ -185,7 +172,9 @@ std::string hocr(const book& b, std::uint32_t page, const std::string& text) {
 
 std::string
 page_text(const book& b, std::uint32_t version, std::uint32_t page, std::uint64_t seed) {
-    std::uint64_t state = mix(seed ^ text_hash(b.barcode) ^ mix(page) ^ mix(version + 0x7E57));
+    std::uint64_t state =
+        detail::splitmix64(seed ^ detail::fnv1a64(b.barcode) ^ detail::splitmix64(page) ^
+                           detail::splitmix64(version + 0x7E57));
     bool crlf = page % 5 == 0; // some pages have Windows line ends, as real OCR does
     std::string eol = crlf ? "\r\n" : "\n";
     std::string out = (b.title.empty() ? std::string("Untitled") : b.title) + " \xE2\x80\x94 " +
@@ -193,14 +182,14 @@ page_text(const book& b, std::uint32_t version, std::uint32_t page, std::uint64_
     if (version > 0) {
         out += "Re-conversion " + std::to_string(version) + eol;
     }
-    int lines = 6 + static_cast<int>((state = mix(state)) % 10);
+    int lines = 6 + static_cast<int>((state = detail::splitmix64(state)) % 10);
     for (int l = 0; l < lines; ++l) {
-        int count = 4 + static_cast<int>((state = mix(state)) % 8);
+        int count = 4 + static_cast<int>((state = detail::splitmix64(state)) % 8);
         for (int w = 0; w < count; ++w) {
             if (w > 0) {
                 out += ' ';
             }
-            out += words[(state = mix(state)) % words.size()];
+            out += words[(state = detail::splitmix64(state)) % words.size()];
         }
         out += eol;
     }
@@ -312,14 +301,16 @@ void build_members(const book& b,
             continue;
         }
         auto jp2 = page_name(page, "jp2");
-        std::uint64_t state = mix(params.seed ^ text_hash(b.barcode) ^ mix(page) ^ mix(version));
+        std::uint64_t state =
+            detail::splitmix64(params.seed ^ detail::fnv1a64(b.barcode) ^ detail::splitmix64(page) ^
+                               detail::splitmix64(version));
         sums.emplace_back(jp2, tar.add(jp2, params.image_bytes_per_page, [&](auto&& sink) {
             std::array<char, 65536> chunk{};
             auto left = params.image_bytes_per_page;
             while (left > 0) {
                 auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
                 for (std::size_t i = 0; i < n; i += 8) {
-                    state = mix(state);
+                    state = detail::splitmix64(state);
                     for (std::size_t k = 0; k < 8 && i + k < n; ++k) {
                         chunk[i + k] = static_cast<char>(state >> (8 * k));
                     }

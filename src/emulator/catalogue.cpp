@@ -6,23 +6,10 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "hashing.hpp"
+
 namespace grin::emulator {
 namespace {
-
-std::uint64_t splitmix(std::uint64_t x) noexcept {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-std::uint64_t fnv1a(std::string_view text) noexcept {
-    std::uint64_t h = 0xCBF29CE484222325ULL;
-    for (unsigned char c : text) {
-        h = (h ^ c) * 0x100000001B3ULL;
-    }
-    return h;
-}
 
 // A per-book stream of draws: the same (seed, library, index, purpose) always gives the
 // same sequence, and different purposes are independent, so adding a field later does
@@ -30,8 +17,9 @@ std::uint64_t fnv1a(std::string_view text) noexcept {
 class draws {
 public:
     draws(std::uint64_t key, std::uint64_t index, std::uint64_t purpose) noexcept
-        : state_(splitmix(key ^ splitmix(index ^ splitmix(purpose)))) {}
-    std::uint64_t next() noexcept { return state_ = splitmix(state_); }
+        : state_(
+              detail::splitmix64(key ^ detail::splitmix64(index ^ detail::splitmix64(purpose)))) {}
+    std::uint64_t next() noexcept { return state_ = detail::splitmix64(state_); }
     std::uint64_t below(std::uint64_t n) noexcept { return n == 0 ? 0 : next() % n; }
     bool chance(unsigned percent) noexcept { return below(100) < percent; }
     template <typename T, std::size_t N>
@@ -167,14 +155,14 @@ catalogue::catalogue(catalogue_params params) : params_(std::move(params)) {
     if (params_.book_count > domain_) {
         throw fatal("emulator: too many books for the barcode style");
     }
-    library_key_ = splitmix(params_.seed ^ fnv1a(params_.library));
+    library_key_ = detail::splitmix64(params_.seed ^ detail::fnv1a64(params_.library));
     // An affine bijection of the barcode space: book index <-> barcode in O(1) both ways.
-    multiplier_ = (splitmix(library_key_ + 7) % domain_) | 1;
+    multiplier_ = (detail::splitmix64(library_key_ + 7) % domain_) | 1;
     while (gcd(multiplier_, domain_) != 1) {
         multiplier_ += 2;
     }
     multiplier_inverse_ = inverse_mod(multiplier_, domain_);
-    offset_ = splitmix(library_key_ + 11) % domain_;
+    offset_ = detail::splitmix64(library_key_ + 11) % domain_;
     converted_ppm_ = static_cast<std::uint64_t>(cf * 1'000'000 + 0.5);
     failed_ppm_ = static_cast<std::uint64_t>(ff * 1'000'000 + 0.5);
 }

@@ -2,6 +2,7 @@
 #include <grin/core/error.hpp>
 #include <grin/emulator/query.hpp>
 #include <grin/emulator/router.hpp>
+#include <grin/net/url.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -119,21 +120,6 @@ std::string http_date(const grin_time& t) {
     return b.data();
 }
 
-std::string url_encode(std::string_view text) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 response status_fault(int status) {
     auto r = text_response(status, "Emulated error " + std::to_string(status) + "\n");
     if (status == 429 || status == 503) {
@@ -205,8 +191,9 @@ std::string router::origin_for(const request& req) const {
 response router::auth_failure(const request& req, bool redirect) const {
     if (redirect) {
         response r = text_response(302, "");
-        r.headers.emplace_back("Location", "https://accounts.google.com/ServiceLogin?continue=" +
-                                               url_encode(origin_for(req) + req.target));
+        r.headers.emplace_back("Location",
+                               "https://accounts.google.com/ServiceLogin?continue=" +
+                                   net::encode_query_value(origin_for(req) + req.target));
         return r;
     }
     auto r = text_response(401, "Unauthorized\n");

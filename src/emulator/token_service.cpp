@@ -6,15 +6,10 @@
 #include <array>
 #include <cstdio>
 
+#include "hashing.hpp"
+
 namespace grin::emulator {
 namespace {
-
-std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
 
 response json_response(int status, const nlohmann::json& body) {
     response r;
@@ -39,7 +34,8 @@ std::string token_service::mint_locked() {
     ++counter_;
     std::array<char, 48> b{};
     std::snprintf(b.data(), b.size(), "ya29.emu-%016llx%08llx",
-                  static_cast<unsigned long long>(mix(params_.seed ^ mix(counter_))),
+                  static_cast<unsigned long long>(
+                      detail::splitmix64(params_.seed ^ detail::splitmix64(counter_))),
                   static_cast<unsigned long long>(counter_));
     std::string token = b.data();
     expiry_[token] = clock_() + params_.lifetime;
