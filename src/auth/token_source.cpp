@@ -105,9 +105,9 @@ asio::awaitable<void> token_source::refresh_once() {
     if (answer.contains("expires_in") && answer["expires_in"].is_number()) {
         std::chrono::steady_clock::duration lifetime =
             std::chrono::seconds(answer["expires_in"].get<long long>());
-        refresh_at_ = std::chrono::steady_clock::now() + lifetime -
-                      std::min<std::chrono::steady_clock::duration>(params_.refresh_margin,
-                                                                    lifetime / 4);
+        refresh_at_ =
+            std::chrono::steady_clock::now() + lifetime -
+            std::min<std::chrono::steady_clock::duration>(params_.refresh_margin, lifetime / 4);
     }
     ++refreshes_;
     if (!save_to_.empty())
