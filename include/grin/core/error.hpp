@@ -11,11 +11,13 @@
 
 namespace grin {
 
+// Members carry explicit `{}` initializers so that designated initializers may leave any
+// of them out (g++ warns about omitted members without one).
 struct error_context {
-    std::string step;    // "resolve", "connect", "handshake", "write", "read", "decrypt", ...
-    std::string url;     // already redacted
-    std::string barcode; // empty when not about one book
-    std::optional<int> http_status;
+    std::string step{};    // "resolve", "connect", "handshake", "write", "read", "decrypt", ...
+    std::string url{};     // already redacted
+    std::string barcode{}; // empty when not about one book
+    std::optional<int> http_status{};
 };
 
 class error : public std::runtime_error {
