@@ -102,8 +102,10 @@ run::run_config wanted_config(const collect_options& options,
     config.sync = options.sync;
     if (!options.staging_dir.empty())
         config.sync.staging_dir = options.staging_dir;
-    config.log_file =
-        "logs/grin_pipeline_" + run_name + "_" + format_compact_utc(now_utc()) + ".log";
+    // In the run directory (grin-transfer used a cwd-relative logs/), so a run is one folder.
+    config.log_file = (run_dir / "logs" /
+                       ("grin_pipeline_" + run_name + "_" + format_compact_utc(now_utc()) + ".log"))
+                          .string();
     if (!options.secrets_dir.empty())
         config.secrets_dir = options.secrets_dir;
     config.grin_base_url = options.grin_base_url;
@@ -174,6 +176,10 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     if (first_run)
         validate_storage(wanted);
     auto config = run::open_run_config(config_file, wanted, given_settings(sub));
+    if (!config.log_file.empty())
+        log::set_file(config.log_file);
+    log::info("collect started: run=" + run_name + " library=" + config.library_directory +
+              " storage=" + config.storage.type);
     std::cout << (first_run ? "Configuration written to " : "Using configuration ")
               << config_file.string() << "\nRun directory: " << run_dir.string()
               << "\nDatabase: " << config.sqlite_db_path << std::endl;
@@ -242,6 +248,8 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     if (failure)
         std::rethrow_exception(failure);
     const auto& summary = outcome.summary;
+    log::info("collect finished: " + std::to_string(summary.seen) + " books, " +
+              std::to_string(summary.written) + " new or updated");
     std::cout << "Collected " << summary.seen << " books (" << summary.written
               << " new or updated) from " << summary.pages
               << (summary.pages == 1 ? " page" : " pages")

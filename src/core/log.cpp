@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <vector>
@@ -16,6 +18,7 @@ struct state {
     std::mutex mutex;
     sink current;
     std::vector<std::string> secrets;
+    std::ofstream file;
 };
 
 state& global() {
@@ -105,6 +108,21 @@ sink set_sink(sink replacement) {
     return replacement;
 }
 
+void set_file(const std::string& path) {
+    std::lock_guard lock(global().mutex);
+    if (global().file.is_open())
+        global().file.close();
+    if (path.empty())
+        return;
+    std::error_code ignored;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty())
+        std::filesystem::create_directories(dir, ignored);
+    global().file.open(path, std::ios::app);
+    if (!global().file)
+        throw grin::error("cannot open log file " + path, {.step = "write"});
+}
+
 void add_secret(std::string secret) {
     if (secret.size() < 4)
         return;
@@ -135,6 +153,9 @@ void write(level value, std::string_view message) {
         return;
     std::string line = redact(message);
     std::lock_guard lock(global().mutex);
+    if (global().file.is_open())
+        global().file << format_iso8601_utc(now_utc()) << ' ' << to_string(value) << ' ' << line
+                      << std::endl;
     if (global().current)
         global().current(value, line);
     else

@@ -25,6 +25,11 @@ using sink = std::function<void(level, std::string_view line)>;
 // Replaces the sink (default: stderr with a UTC timestamp). Returns the previous one.
 sink set_sink(sink replacement);
 
+// Also appends every line (redacted, timestamped, at or above the current level) to this
+// file, creating its directory; an empty path stops. Throws grin::error naming the path
+// when the file cannot be opened.
+void set_file(const std::string& path);
+
 // Registers a secret to be masked in every later log line. Empty and very short
 // strings (< 4 chars) are ignored so that redaction cannot eat ordinary text.
 void add_secret(std::string secret);

@@ -183,6 +183,11 @@ TEST_F(collect_run, collects_25000_books_over_many_pages_exactly) {
     auto csv = read_file(work / "output" / "big" / "books_export.csv");
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25'001);
     EXPECT_TRUE(csv.starts_with("Barcode,Title,Scanned Date,"));
+    bool logged = false;
+    for (auto& entry : std::filesystem::directory_iterator(work / "output" / "big" / "logs"))
+        logged = logged ||
+                 read_file(entry.path()).find("collect finished: 25000 books") != std::string::npos;
+    EXPECT_TRUE(logged) << "the run's log file records the collect";
 
     // A rerun adds nothing and leaves the configuration alone.
     auto config_before = read_file(work / "output" / "big" / "run_config.json");

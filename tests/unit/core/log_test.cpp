@@ -1,3 +1,4 @@
+#include <grin/core/atomic_file.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
 
@@ -5,6 +6,8 @@
 
 #include <string>
 #include <vector>
+
+#include "test_support.hpp"
 
 namespace {
 
@@ -53,4 +56,19 @@ TEST(log, level_filters_lines) {
 TEST(log, parse_level_rejects_unknown_names) {
     EXPECT_EQ(grin::log::parse_level("WARN"), grin::log::level::warning);
     EXPECT_THROW(grin::log::parse_level("loud"), grin::fatal);
+}
+
+TEST(log, file_gets_redacted_lines_at_the_current_level) {
+    grin::test::temp_dir dir;
+    auto path = (dir / "logs" / "run.log").string();
+    captured_log quiet; // keep stderr clean
+    grin::log::add_secret("1//file-secret-token");
+    grin::log::set_file(path);
+    grin::log::info("started with 1//file-secret-token");
+    grin::log::debug("not at the current level");
+    grin::log::set_file("");
+    auto text = grin::read_file(path);
+    EXPECT_NE(text.find("INFO started with [REDACTED]"), std::string::npos) << text;
+    EXPECT_EQ(text.find("file-secret"), std::string::npos);
+    EXPECT_EQ(text.find("not at the current level"), std::string::npos);
 }
