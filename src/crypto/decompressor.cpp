@@ -112,7 +112,7 @@ public:
         }
     }
 
-    void finish(const output& out) override {
+    void finish(const output& /*out*/) override {
         if (!ended_)
             fail_inner("truncated input: the BZIP2 compressed data ends early");
     }

@@ -57,11 +57,11 @@ bool update_book_fields(SQLite::Database& connection,
                         system_time now = now_utc());
 
 struct status_update {
-    std::string barcode;
-    std::string status_type;  // "sync", "conversion", "text_extraction", ...
-    std::string status_value; // "checked", "downloaded", "completed", ...
-    std::optional<std::string> metadata_json;
-    std::optional<std::string> session_id;
+    std::string barcode{};
+    std::string status_type{};  // "sync", "conversion", "text_extraction", ...
+    std::string status_value{}; // "checked", "downloaded", "completed", ...
+    std::optional<std::string> metadata_json{};
+    std::optional<std::string> session_id{};
 };
 
 // Appends one book_status_history row (timestamp = now).
