@@ -1,0 +1,109 @@
+#pragma once
+// Blocking file system steps of local_storage, kept apart from the coroutines that run
+// them on the file executor. Every function throws grin::error (step "storage") naming the
+// path and the operation's key; none may be called on the I/O thread.
+#include <grin/storage/storage.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace grin::storage::detail {
+
+namespace fs = std::filesystem;
+
+// Creates `dir` and any missing parents, fsyncing each new directory into its parent so a
+// later fsync of the object's directory makes the whole path durable.
+void ensure_directories(const fs::path& dir, const object_key& key);
+
+void fsync_directory(const fs::path& dir, const object_key& key);
+
+// ".<name>.meta.json" beside the object.
+fs::path sidecar_path(const fs::path& object);
+
+// A temporary ".<name>.tmp.XXXXXX" in the target's directory (which must exist). The
+// destructor removes it unless publish() succeeded. `action` completes "cannot ..." in
+// error messages, e.g. "store raw/B1/B1.tar.gz".
+class temp_file {
+public:
+    temp_file(fs::path target, std::string action);
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+    ~temp_file();
+
+    void write(std::string_view bytes);
+    // Copies `source` in pieces of `chunk` bytes.
+    void copy_from(const fs::path& source, std::size_t chunk);
+    // fsync + close: the bytes are durable, not yet visible.
+    void sync();
+    // sync() if not done, then rename over the target. Does not fsync the directory.
+    void publish();
+
+    std::uint64_t size() const noexcept { return size_; }
+    const fs::path& path() const noexcept { return temp_; }
+
+private:
+    [[noreturn]] void fail(const std::string& during, int code);
+
+    fs::path target_;
+    fs::path temp_;
+    std::string action_;
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+    bool published_ = false;
+};
+
+// Makes the content of `temp` the object at `target` with metadata `meta`, in the order the
+// local_storage header explains: drop the old sidecar, rename the object, write the new
+// sidecar, fsync the directory.
+// Disk-full and other write errors can only happen before the first rename. `renames`
+// (one per storage) serializes the unlink/rename steps of concurrent puts to one key so an
+// object never ends up with the other put's metadata.
+void publish_object(temp_file& temp,
+                    const fs::path& target,
+                    const metadata& meta,
+                    const object_key& key,
+                    std::mutex& renames);
+
+// ensure_directories + temp_file, retried when a concurrent remove pruned the directory
+// in between.
+std::unique_ptr<temp_file> make_temp_file(const fs::path& target, const object_key& key);
+
+std::optional<object_info> stat_object(const fs::path& target, const object_key& key);
+
+// Copies the object to `destination` atomically; throws when it does not exist.
+void copy_object_out(const fs::path& target,
+                     const fs::path& destination,
+                     const object_key& key,
+                     std::size_t chunk);
+
+// Removes `dir` and its parents while they are empty, stopping below `role_root`.
+// Call with `renames` held.
+void prune_empty_directories(fs::path dir, const fs::path& role_root, const object_key& key);
+
+// Removes object and sidecar and prunes empty parent directories up to `role_root`.
+bool remove_object(const fs::path& target,
+                   const fs::path& role_root,
+                   const object_key& key,
+                   std::mutex& renames);
+
+// A directory walk that hands out keys page by page (memory: one page plus the walk).
+class directory_walk {
+public:
+    directory_walk(fs::path role_root, bucket_role role, std::string prefix);
+    std::vector<object_info> next(std::size_t page_size);
+
+private:
+    fs::path role_root_;
+    bucket_role role_;
+    std::string prefix_;
+    std::optional<fs::recursive_directory_iterator> walk_;
+    bool done_ = false;
+};
+
+} // namespace grin::storage::detail

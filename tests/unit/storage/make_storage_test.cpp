@@ -1,0 +1,56 @@
+#include <grin/core/error.hpp>
+#include <grin/storage/local_storage.hpp>
+#include <grin/storage/make_storage.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+#include <gtest/gtest.h>
+
+namespace {
+using namespace grin::storage;
+
+std::string fatal_message(const grin::run::storage_settings& settings) {
+    boost::asio::thread_pool files(1);
+    try {
+        (void)make_storage(settings, files.get_executor());
+    } catch (const grin::fatal& e) {
+        return e.what();
+    }
+    return "no grin::fatal";
+}
+
+TEST(make_storage, local_uses_base_path) {
+    boost::asio::thread_pool files(1);
+    grin::run::storage_settings settings{.type = "local", .config = {{"base_path", "/data/x"}}};
+    auto store = make_storage(settings, files.get_executor());
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->describe(), "local storage at /data/x");
+    EXPECT_EQ(store->location(object_key(bucket_role::raw, "B123/B123.tar.gz")),
+              "/data/x/raw/B123/B123.tar.gz");
+    EXPECT_NE(dynamic_cast<local_storage*>(store.get()), nullptr);
+}
+
+TEST(make_storage, local_without_base_path_says_which_flag_to_pass) {
+    grin::run::storage_settings settings{.type = "local"};
+    EXPECT_NE(fatal_message(settings).find("--storage-path"), std::string::npos);
+}
+
+TEST(make_storage, object_stores_are_an_honest_limitation) {
+    for (const char* type : {"s3", "r2", "minio"}) {
+        grin::run::storage_settings settings{.type = type};
+        std::string message = fatal_message(settings);
+        EXPECT_NE(message.find("S3-compatible storage"), std::string::npos) << message;
+        EXPECT_NE(message.find("is not supported by this version yet; use --storage local"),
+                  std::string::npos)
+            << message;
+        EXPECT_EQ(message.find("not built"), std::string::npos) << message;
+    }
+}
+
+TEST(make_storage, unknown_type_lists_the_choices) {
+    grin::run::storage_settings settings{.type = "ftp"};
+    std::string message = fatal_message(settings);
+    EXPECT_NE(message.find("'ftp'"), std::string::npos) << message;
+    EXPECT_NE(message.find("local, s3, r2 or minio"), std::string::npos) << message;
+}
+
+} // namespace
