@@ -1,4 +1,5 @@
 #include <grin/emulator/https_frontend.hpp>
+#include <grin/net/run_on.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,10 +14,6 @@ namespace {
 
 bool iequals(const std::string& a, std::string_view b) {
     return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), b.size()) == 0;
-}
-
-asio::awaitable<response> route_on_worker(router& routes, request req) {
-    co_return routes.handle(req);
 }
 
 // The router counts requests; connections and handshakes are the socket server's, so
@@ -44,9 +41,9 @@ asio::awaitable<net::server_response> serve(router& routes,
     req.target = std::move(incoming.target);
     req.headers = std::move(incoming.headers);
     req.body = std::move(incoming.body);
-    // co_spawn on the pool runs the router there and resumes us on the I/O thread.
-    auto routing = route_on_worker(routes, std::move(req));
-    response routed = co_await asio::co_spawn(workers, std::move(routing), asio::use_awaitable);
+    // The router may build and encrypt an archive: that runs on the worker pool.
+    auto routing = [&routes, req = std::move(req)] { return routes.handle(req); };
+    response routed = co_await net::run_on(workers, std::move(routing));
     if (stats_request && routed.status == 200 && server) {
         routed.body = with_connection_stats(std::move(routed.body), server->stats());
         for (auto& [name, value] : routed.headers)
