@@ -1,6 +1,6 @@
 # grin_settings: flags for our own targets only (never for third-party code).
 add_library(grin_settings INTERFACE)
-target_compile_options(grin_settings INTERFACE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+target_compile_options(grin_settings INTERFACE -Wall -Wextra -Wpedantic)
 if(GRIN_WERROR)
   target_compile_options(grin_settings INTERFACE -Werror)
 endif()
