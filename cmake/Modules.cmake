@@ -42,3 +42,28 @@ function(grin_add_module_dirs)
     endif()
   endforeach()
 endfunction()
+
+# grin_fuzz_target(<name> SOURCES <files>... LIBS <targets>... [INCLUDES <dirs>...]
+#                  [ARGS <libFuzzer flags>...] [SEEDS <dir>])
+# A libFuzzer executable (clang only, built when GRIN_FUZZ) and a bounded ctest run of it.
+# Sources listed here are instrumented for coverage; code only linked in is not, so a
+# target compiles the module sources it explores.
+function(grin_fuzz_target name)
+  if(NOT (CMAKE_CXX_COMPILER_ID MATCHES Clang AND GRIN_FUZZ))
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "SEEDS" "SOURCES;LIBS;INCLUDES;ARGS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${ARG_INCLUDES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} grin_settings)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  # libFuzzer adds what it finds to the first corpus directory: a scratch one in the build
+  # tree, so the checked-in seeds stay as written.
+  set(work_corpus ${CMAKE_CURRENT_BINARY_DIR}/corpus)
+  file(MAKE_DIRECTORY ${work_corpus})
+  add_test(NAME ${name}
+    COMMAND ${name} -max_total_time=15 -rss_limit_mb=2048 ${ARG_ARGS}
+            -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/ ${work_corpus} ${ARG_SEEDS})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 120 LABELS fuzz)
+endfunction()
