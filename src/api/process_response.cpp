@@ -66,12 +66,7 @@ std::vector<process_entry> parse_process_response(std::string_view body) {
     std::string_view rest = detail::trim_ascii(body);
     bool header = true;
     while (!rest.empty()) {
-        auto nl = rest.find('\n');
-        auto line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
+        auto line = detail::next_line(rest);
         if (header) {
             auto tab = line.find('\t');
             auto first = lower(detail::trim_ascii(line.substr(0, tab)));

@@ -9,9 +9,7 @@ text_list parse_text_list(std::string_view body) {
     text_list out;
     std::string_view rest = body;
     while (!rest.empty()) {
-        auto nl = rest.find('\n');
-        auto line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        auto line = detail::next_line(rest);
         line = detail::trim_ascii(line.substr(0, line.find('\t')));
         if (line.empty()) {
             continue;

@@ -19,6 +19,16 @@ std::string_view trim_ascii(std::string_view text) noexcept;
 
 bool ends_with(std::string_view text, std::string_view suffix) noexcept;
 
+// Takes the next line off `rest` (LF or CRLF; the terminator is not part of the line).
+inline std::string_view next_line(std::string_view& rest) noexcept {
+    auto nl = rest.find('\n');
+    auto line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    return line;
+}
+
 inline constexpr std::string_view archive_suffix = ".tar.gz.gpg";
 
 } // namespace grin::api::detail

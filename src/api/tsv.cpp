@@ -35,12 +35,7 @@ enrichment_table parse_barcode_search(std::string_view body) {
     std::string_view rest = text;
     bool first = true;
     while (!rest.empty()) {
-        auto nl = rest.find('\n');
-        auto line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
+        auto line = detail::next_line(rest);
         if (first) {
             first = false;
             for (auto& name : split_tabs(line)) {
