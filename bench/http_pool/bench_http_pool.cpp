@@ -24,26 +24,18 @@ asio::awaitable<net::server_response> answer(net::server_request) {
     co_return response;
 }
 
-asio::awaitable<void> pooled_worker(net::https_pool& pool, std::string url, int count) {
+// `reconnect`: close the connection after every request, so that each one pays a new TCP
+// connection and (with resumption off in the pool) a full TLS handshake.
+asio::awaitable<void>
+request_loop(net::https_pool& pool, std::string url, int count, bool reconnect) {
     for (int i = 0; i < count; ++i) {
         net::http_request request;
         request.url = url;
         auto response = co_await net::send(pool, request);
         if (response.status != 200)
             throw std::runtime_error("bad status");
-    }
-}
-
-// A new TCP connection and a full TLS handshake for every request (no keep-alive, no
-// session resumption), with the TLS context shared.
-asio::awaitable<void> new_connection_worker(net::https_pool& pool, std::string url, int count) {
-    for (int i = 0; i < count; ++i) {
-        net::http_request request;
-        request.url = url;
-        auto response = co_await net::send(pool, request);
-        if (response.status != 200)
-            throw std::runtime_error("bad status");
-        pool.close_idle();
+        if (reconnect)
+            pool.close_idle();
     }
 }
 
@@ -112,14 +104,14 @@ int main() {
         asio::io_context pooled_io;
         net::https_pool shared(pooled_io.get_executor(), params);
         auto pooled = measure(pooled_io, workers, 4000 / workers,
-                              [&](int count) { return pooled_worker(shared, url, count); });
+                              [&](int count) { return request_loop(shared, url, count, false); });
 
         asio::io_context connection_io;
         auto fresh_params = params;
         fresh_params.tls.resume_sessions = false;
         net::https_pool no_reuse(connection_io.get_executor(), fresh_params);
         auto new_connection = measure(connection_io, workers, 800 / workers, [&](int count) {
-            return new_connection_worker(no_reuse, url, count);
+            return request_loop(no_reuse, url, count, true);
         });
 
         asio::io_context session_io;

@@ -163,20 +163,25 @@ rnp_fallback::~rnp_fallback() {
         shared_->worker.join();
 }
 
+void rnp_fallback::drain_output(std::unique_lock<std::mutex>& lock) {
+    auto& s = *shared_;
+    while (!s.output.empty()) {
+        auto chunk = std::move(s.output.front());
+        s.output.pop_front();
+        s.output_bytes -= chunk.size();
+        s.changed.notify_all();
+        lock.unlock();
+        context_.emit(chunk);
+        lock.lock();
+    }
+}
+
 void rnp_fallback::feed(bytes_view data) {
     auto& s = *shared_;
     std::unique_lock lock(s.mutex);
     for (;;) {
         // Drain output first so librnp never waits on us while we wait on it.
-        while (!s.output.empty()) {
-            auto chunk = std::move(s.output.front());
-            s.output.pop_front();
-            s.output_bytes -= chunk.size();
-            s.changed.notify_all();
-            lock.unlock();
-            context_.emit(chunk);
-            lock.lock();
-        }
+        drain_output(lock);
         if (data.empty() || s.worker_done)
             return;
         if (s.input_bytes < queue_limit) {
@@ -197,15 +202,7 @@ void rnp_fallback::finish() {
         s.input_done = true;
         s.changed.notify_all();
         for (;;) {
-            while (!s.output.empty()) {
-                auto chunk = std::move(s.output.front());
-                s.output.pop_front();
-                s.output_bytes -= chunk.size();
-                s.changed.notify_all();
-                lock.unlock();
-                context_.emit(chunk);
-                lock.lock();
-            }
+            drain_output(lock);
             if (s.worker_done)
                 break;
             s.changed.wait(lock);

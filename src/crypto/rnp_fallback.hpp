@@ -1,4 +1,5 @@
 #pragma once
+#include <mutex>
 // Hands a whole file to librnp for everything outside the native subset (AEAD, v5/v6
 // packets, public-key session keys, Twofish, ASCII armor, unprotected data when allowed).
 // librnp pulls its input and pushes its output from inside rnp_op_verify_execute, so it
@@ -30,6 +31,9 @@ public:
     struct shared;
 
 private:
+    // Emits every queued output chunk; `lock` (on shared_->mutex) is released while
+    // emitting, so librnp's thread never waits on our sink.
+    void drain_output(std::unique_lock<std::mutex>& lock);
     std::shared_ptr<shared> shared_;
     layer_context& context_;
     bool allow_unprotected_;
