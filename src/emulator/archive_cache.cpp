@@ -94,19 +94,29 @@ archive_cache::archive_cache(archive_cache_params params) : params_(std::move(pa
     log::add_secret(params_.passphrase);
 }
 
+namespace {
+
+// This process's environment with `assignment` ("NAME=value") replacing any NAME=...,
+// null-terminated for posix_spawn. `assignment` must outlive the result.
+std::vector<char*> environment_with(std::string& assignment) {
+    auto name_length = assignment.find('=') + 1;
+    std::vector<char*> env;
+    for (char** e = environ; *e != nullptr; ++e)
+        if (std::strncmp(*e, assignment.c_str(), name_length) != 0)
+            env.push_back(*e);
+    env.push_back(assignment.data());
+    env.push_back(nullptr);
+    return env;
+}
+
+} // namespace
+
 archive_cache::~archive_cache() {
     // gpg may have started an agent for our private GNUPGHOME; do not leave it behind.
     if (gpg_runs_.load() > 0) {
         pid_t pid = 0;
         std::string home = "GNUPGHOME=" + gnupg_dir_.string();
-        std::vector<char*> env;
-        for (char** e = environ; *e != nullptr; ++e) {
-            if (std::strncmp(*e, "GNUPGHOME=", 10) != 0) {
-                env.push_back(*e);
-            }
-        }
-        env.push_back(home.data());
-        env.push_back(nullptr);
+        auto env = environment_with(home);
         std::array<const char*, 4> argv{"gpgconf", "--kill", "gpg-agent", nullptr};
         if (::posix_spawnp(&pid, "gpgconf", nullptr, nullptr, const_cast<char* const*>(argv.data()),
                            env.data()) == 0) {
@@ -217,14 +227,7 @@ void archive_cache::encrypt(const fs::path& plain,
     }
     argv.push_back(nullptr);
     std::string home = "GNUPGHOME=" + gnupg_dir_.string();
-    std::vector<char*> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-        if (std::strncmp(*e, "GNUPGHOME=", 10) != 0) {
-            env.push_back(*e);
-        }
-    }
-    env.push_back(home.data());
-    env.push_back(nullptr);
+    auto env = environment_with(home);
 
     auto stderr_path = fs::path(plain.string() + ".stderr");
     struct remove_on_exit {
