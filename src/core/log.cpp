@@ -31,6 +31,11 @@ std::atomic<level>& threshold() {
     return value;
 }
 
+std::atomic<level>& console_threshold() {
+    static std::atomic<level> value{level::debug};
+    return value;
+}
+
 void stderr_sink(level value, std::string_view line) {
     std::cerr << format_iso8601_utc(now_utc()) << ' ' << to_string(value) << ' ' << line << '\n';
 }
@@ -158,8 +163,12 @@ void write(level value, std::string_view message) {
                       << std::endl;
     if (global().current)
         global().current(value, line);
-    else
+    else if (value >= console_threshold().load())
         stderr_sink(value, line);
+}
+
+void set_console_level(level value) {
+    console_threshold() = value;
 }
 
 } // namespace grin::log

@@ -27,6 +27,14 @@
 #include <optional>
 
 namespace grin::db {
+
+namespace {
+std::atomic<std::uint64_t> opened_connections{0};
+}
+
+std::uint64_t connections_opened() noexcept {
+    return opened_connections.load();
+}
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -151,6 +159,7 @@ void database::state::open() {
     try {
         connection = std::make_unique<SQLite::Database>(
             path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
+        ++opened_connections;
     } catch (const SQLite::Exception& failure) {
         throw fail("opening", failure.what());
     }

@@ -103,6 +103,12 @@ public:
         co_await std::move(work);
     }
 
+    void set_metadata(metadata meta) override {
+        require_open("set metadata of");
+        require_valid_metadata(meta);
+        meta_ = std::move(meta);
+    }
+
     std::uint64_t bytes_written() const noexcept override { return written_; }
     const object_key& key() const noexcept override { return key_; }
 

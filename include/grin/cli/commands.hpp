@@ -23,5 +23,8 @@ void add_demo(CLI::App& app, command_list& commands);
 void add_collect(CLI::App& app, command_list& commands);
 void add_auth(CLI::App& app, command_list& commands);
 void add_decrypt(CLI::App& app, command_list& commands);
+void add_sync(CLI::App& app, command_list& commands);
+// Children of `sync` (src/cli/sync_<name>.cpp).
+void add_sync_pipeline(CLI::App& sync, command_list& commands);
 
 } // namespace grin::cli

@@ -30,6 +30,11 @@ sink set_sink(sink replacement);
 // when the file cannot be opened.
 void set_file(const std::string& path);
 
+// The default stderr sink shows only lines at or above this level (default: all that pass
+// set_level). Commands that print their own console output (progress, summaries) raise it
+// to warning, so that info lines go only to the log file.
+void set_console_level(level value);
+
 // Registers a secret to be masked in every later log line. Empty and very short
 // strings (< 4 chars) are ignored so that redaction cannot eat ordinary text.
 void add_secret(std::string secret);

@@ -67,6 +67,7 @@ namespace asio = boost::asio;
 
 struct database_params {
     std::filesystem::path path; // created if missing; its directory must exist
+    bool read_only = false;
 
     // SQLite's own busy handler: absorbs short contention (a checkpoint, a reader's WAL
     // recovery) without a log line. Longer waits are left to our backoff, which logs.
@@ -102,6 +103,9 @@ struct database_stats {
     std::uint64_t busy_retries = 0; // backoff sleeps after SQLITE_BUSY / SQLITE_LOCKED
     std::uint64_t largest_batch = 0;
 };
+
+// SQLite connections opened to run databases by this process.
+std::uint64_t connections_opened() noexcept;
 
 // Delay before retry `retry` (1-based), per database_params.
 std::chrono::milliseconds retry_delay(const database_params& params, int retry);

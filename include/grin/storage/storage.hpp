@@ -73,6 +73,10 @@ public:
     // abort the writer accepts nothing more.
     virtual boost::asio::awaitable<void> commit() = 0;
     virtual boost::asio::awaitable<void> abort() = 0;
+    // Replaces the metadata to be stored at commit: some of it (the GRIN ETag of a
+    // download) is only known after the bytes started flowing. Throws grin::error for
+    // invalid metadata, or after commit/abort.
+    virtual void set_metadata(metadata meta) = 0;
 
     virtual std::uint64_t bytes_written() const noexcept = 0;
     virtual const object_key& key() const noexcept = 0;

@@ -154,6 +154,19 @@ TEST_F(storage_test, writer_commit_makes_the_object_visible) {
               (std::set<std::string>{"B1234/.B1234.tar.gz.meta.json", "B1234/B1234.tar.gz"}));
 }
 
+TEST_F(storage_test, writer_metadata_set_before_commit_is_what_is_stored) {
+    object_key key(bucket_role::raw, "B77/B77.tar.gz");
+    auto writer = fixture.run(store.open_writer(key, {{"encrypted_etag", "unknown"}}));
+    fixture.run(writer->write("abc"));
+    writer->set_metadata({{"encrypted_etag", "from-get"}, {"barcode", "B77"}});
+    EXPECT_THROW(writer->set_metadata({{"Bad Name", "x"}}), grin::error);
+    fixture.run(writer->commit());
+    auto info = fixture.run(store.head(key));
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->meta, (metadata{{"barcode", "B77"}, {"encrypted_etag", "from-get"}}));
+    EXPECT_THROW(writer->set_metadata({}), grin::error);
+}
+
 TEST_F(storage_test, writer_abort_leaves_no_trace) {
     object_key key(bucket_role::raw, "B1234/B1234.tar.gz");
     auto writer = fixture.run(store.open_writer(key, {}));

@@ -1,0 +1,71 @@
+#include <grin/archive/gzip_file.hpp>
+#include <grin/core/progress.hpp>
+#include <grin/net/run_on.hpp>
+#include <grin/run/csv_export.hpp>
+#include <grin/sync/teardown.hpp>
+
+namespace grin::sync {
+namespace asio = boost::asio;
+
+namespace {
+
+std::string message_of(const std::exception_ptr& failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+asio::awaitable<std::string> export_csv(db::database& database,
+                                        storage::storage& store,
+                                        const storage::key_layout& layout,
+                                        asio::any_io_executor files,
+                                        teardown_params params) {
+    auto csv = params.run_dir / "books_export.csv";
+    auto exporting = run::export_books_csv(database, csv);
+    std::uint64_t rows = co_await std::move(exporting);
+    std::filesystem::path upload = csv;
+    if (params.compress_meta) {
+        upload = params.run_dir / "books_export.csv.gz";
+        auto compress = [csv, upload] { archive::gzip_file(csv, upload); };
+        co_await net::run_on(files, std::move(compress));
+    }
+    auto stamp = storage::key_timestamp(std::chrono::system_clock::now());
+    auto latest = store.put_file(layout.csv_latest(params.compress_meta), upload, {});
+    co_await std::move(latest);
+    auto stamped = store.put_file(layout.csv_timestamped(stamp, params.compress_meta), upload, {});
+    co_await std::move(stamped);
+    if (params.compress_meta) {
+        std::error_code ignored;
+        std::filesystem::remove(upload, ignored);
+    }
+    co_return "exported " + with_thousands(rows) + " books to " + csv.string() + " and " +
+        store.location(layout.csv_latest(params.compress_meta));
+}
+
+} // namespace
+
+asio::awaitable<teardown_report> run_teardown(db::database& database,
+                                              storage::storage& store,
+                                              const storage::key_layout& layout,
+                                              asio::any_io_executor files,
+                                              teardown_params params) {
+    teardown_report report;
+    if (params.export_csv) {
+        std::exception_ptr failure;
+        try {
+            auto step = export_csv(database, store, layout, files, params);
+            report.done.push_back(co_await std::move(step));
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure)
+            report.failures.emplace_back("csv_export", message_of(failure));
+    }
+    co_return report;
+}
+
+} // namespace grin::sync
