@@ -156,13 +156,15 @@ public:
 
     // The plaintext .tar.gz the emulator encrypted for book `index` (its archive builder is
     // a pure function of seed, book, version and size).
-    std::string expected_archive(std::uint64_t index, std::uint32_t version = 0) {
+    std::string expected_archive(std::uint64_t index,
+                                 std::uint32_t version = 0,
+                                 emulator::archive_defect defect = emulator::archive_defect::none) {
         emulator::catalogue catalogue(shape.catalogue());
         emulator::archive_content_params content;
         content.seed = shape.seed;
         content.image_bytes_per_page = image_bytes_per_page();
         auto file = work / ("expected-" + std::to_string(index) + ".tar.gz");
-        emulator::build_tarball(catalogue.at(index), version, content, file);
+        emulator::build_tarball(catalogue.at(index), version, content, file, defect);
         return slurp(file);
     }
 
