@@ -7,6 +7,7 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_collect(app, commands);
     add_auth(app, commands);
     add_decrypt(app, commands);
+    add_sync(app, commands);
 }
 
 } // namespace grin::cli

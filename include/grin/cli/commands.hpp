@@ -23,5 +23,9 @@ void add_demo(CLI::App& app, command_list& commands);
 void add_collect(CLI::App& app, command_list& commands);
 void add_auth(CLI::App& app, command_list& commands);
 void add_decrypt(CLI::App& app, command_list& commands);
+void add_sync(CLI::App& app, command_list& commands);
+
+// Subcommands of `grin sync`, added by add_sync().
+void add_sync_status(CLI::App& sync, command_list& commands);
 
 } // namespace grin::cli
