@@ -10,6 +10,7 @@ void add_sync(CLI::App& app, command_list& commands) {
         app.add_subcommand("sync", "Synchronise archives from GRIN to storage, and report on it");
     sync->require_subcommand(1);
     add_sync_pipeline(*sync, commands);
+    add_sync_status(*sync, commands);
 }
 
 } // namespace grin::cli

@@ -25,16 +25,9 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 namespace grin::db {
-
-namespace {
-std::atomic<std::uint64_t> opened_connections{0};
-}
-
-std::uint64_t connections_opened() noexcept {
-    return opened_connections.load();
-}
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -113,6 +106,7 @@ struct database::state {
     explicit state(database_params p) : params(std::move(p)), metrics(params.metrics_window) {}
 
     void open();
+    void open_read_only();
     void run();
     void enqueue(std::unique_ptr<database_request> item);
     void run_read(database_request& item);
@@ -141,6 +135,31 @@ std::chrono::milliseconds retry_delay(const database_params& params, int retry) 
 
 // --- opening ---------------------------------------------------------------------------
 
+namespace {
+
+std::atomic<std::uint64_t> opened_connections{0};
+
+// "file:" URI for a path: '?' and '#' would end the path part, '%' starts an escape.
+std::string file_uri(const std::filesystem::path& path, std::string_view query) {
+    std::string uri = "file:";
+    for (char c : std::filesystem::absolute(path).string()) {
+        if (c == '?' || c == '#' || c == '%') {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+            uri += escaped;
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?" + std::string(query);
+}
+
+} // namespace
+
+std::uint64_t connections_opened() noexcept {
+    return opened_connections.load();
+}
+
 void database::state::open() {
     const auto& path = params.path;
     auto fail = [&path](const std::string& what, const std::string& reason) {
@@ -156,6 +175,10 @@ void database::state::open() {
     std::error_code ignored;
     if (!std::filesystem::is_directory(directory, ignored))
         throw fail("opening", "directory " + directory.string() + " does not exist");
+    if (params.read_only) {
+        open_read_only();
+        return;
+    }
     try {
         connection = std::make_unique<SQLite::Database>(
             path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
@@ -201,6 +224,76 @@ void database::state::open() {
                 continue;
             }
             throw fail("creating the schema", failure.what());
+        }
+    }
+}
+
+void database::state::open_read_only() {
+    const auto& path = params.path;
+    auto fail = [&path](const std::string& what, const std::string& reason) {
+        return grin::fatal("cannot use database " + path.string() + ": " + what + ": " + reason);
+    };
+    std::error_code ignored;
+    if (!std::filesystem::is_regular_file(path, ignored))
+        throw grin::fatal("database " + path.string() +
+                          " does not exist: run `grin collect` first (or check --run-name and "
+                          "--output-root)");
+    // immutable=1 tells SQLite the file cannot change, so it takes no locks and never
+    // looks for (or creates) -wal/-shm: the directory stays exactly as it was. That only
+    // holds while there is no WAL. A -wal means a writer is running or crashed, and the
+    // committed content is partly in it, so then the WAL is read through the existing
+    // -shm opened read-only (readonly_shm=1): plain mode=ro would open the -shm for
+    // writing and, with no other process attached, truncate and rebuild it. SQLite
+    // builds the WAL index in private memory when the -shm cannot be used. Only a -wal
+    // without its -shm (deleted by hand) leaves no choice: mode=ro creates the -shm.
+    auto sibling = [&path, &ignored](const char* suffix) {
+        auto file = path;
+        file += suffix;
+        return std::filesystem::exists(file, ignored);
+    };
+    std::string query = "immutable=1";
+    if (sibling("-wal"))
+        query = sibling("-shm") ? "mode=ro&readonly_shm=1" : "mode=ro";
+    try {
+        connection = std::make_unique<SQLite::Database>(
+            file_uri(path, query), SQLite::OPEN_READONLY | SQLite::OPEN_URI | SQLite::OPEN_NOMUTEX);
+        ++opened_connections;
+    } catch (const SQLite::Exception& failure) {
+        throw fail("opening read-only", failure.what());
+    }
+    // Connection-local only: nothing here is written to the file.
+    const std::string pragmas[] = {
+        "PRAGMA busy_timeout = " + std::to_string(params.busy_timeout.count()),
+        "PRAGMA temp_store = MEMORY",
+        "PRAGMA cache_size = -" + std::to_string(params.cache_size_kib),
+        "PRAGMA mmap_size = " + std::to_string(params.mmap_size_bytes),
+    };
+    for (const std::string& pragma : pragmas) {
+        try {
+            connection->exec(pragma);
+        } catch (const SQLite::Exception& failure) {
+            throw fail("'" + pragma + "'", failure.what());
+        }
+    }
+    // Instead of the schema (which would write): the two tables every reader relies on.
+    // This is also the first read of the file, so "file is not a database" shows here.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            SQLite::Statement tables(*connection,
+                                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                     "AND name IN ('books', 'book_status_history')");
+            tables.executeStep();
+            if (tables.getColumn(0).getInt() != 2)
+                throw fail("checking tables",
+                           "it has no books and book_status_history tables, so it is not a "
+                           "grin or grin-transfer database");
+            break;
+        } catch (const SQLite::Exception& failure) {
+            if (is_busy(failure.getErrorCode()) && attempt < params.max_attempts) {
+                backoff(attempt, "checking tables", failure);
+                continue;
+            }
+            throw fail("reading", failure.what());
         }
     }
 }
@@ -437,6 +530,10 @@ auto async_enqueue(database::state& owner, std::unique_ptr<database_request> ite
 } // namespace
 
 asio::awaitable<void> database::submit(request_kind kind, std::string op_name, erased_work work) {
+    if (kind == request_kind::write && state_->params.read_only)
+        throw grin::error("database opened read-only: " + op_name + " refused (" +
+                              state_->params.path.string() + ")",
+                          {.step = "database"});
     auto item = std::make_unique<database_request>();
     item->is_write = kind == request_kind::write;
     item->op_name = std::move(op_name);

@@ -1,9 +1,14 @@
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 namespace grin::test {
@@ -55,6 +60,50 @@ command_result run_command(const std::string& command, std::chrono::seconds cap)
 
 bool have_program(const std::string& program) {
     return run_command("command -v " + program + " >/dev/null").exit_code == 0;
+}
+
+namespace {
+
+file_state state_of(const std::filesystem::path& path, std::string name) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0)
+        throw std::runtime_error("cannot stat " + path.string());
+    file_state state;
+    state.mtime_ns = std::int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec;
+    if (S_ISDIR(info.st_mode)) {
+        state.name = std::move(name) + "/";
+        return state;
+    }
+    state.name = std::move(name);
+    state.size = static_cast<std::uintmax_t>(info.st_size);
+    if (S_ISREG(info.st_mode)) {
+        std::ifstream in(path, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        state.content_hash = std::hash<std::string>{}(bytes);
+    }
+    return state;
+}
+
+} // namespace
+
+std::vector<file_state> directory_state(const std::filesystem::path& dir) {
+    std::vector<file_state> states;
+    states.push_back(state_of(dir, "."));
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+        states.push_back(
+            state_of(entry.path(), entry.path().lexically_relative(dir).generic_string()));
+    std::sort(states.begin(), states.end(),
+              [](const file_state& a, const file_state& b) { return a.name < b.name; });
+    return states;
+}
+
+std::string describe(const std::vector<file_state>& state) {
+    std::string text;
+    for (const auto& entry : state)
+        text += entry.name + " size=" + std::to_string(entry.size) +
+                " mtime_ns=" + std::to_string(entry.mtime_ns) +
+                " hash=" + std::to_string(entry.content_hash) + "\n";
+    return text;
 }
 
 } // namespace grin::test

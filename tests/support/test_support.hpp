@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by every test binary.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,5 +39,21 @@ command_result run_command(const std::string& command,
 
 // True when `program` is found on PATH.
 bool have_program(const std::string& program);
+
+// One entry of a directory tree as a "wrote nothing" test compares it: a change of any
+// field (a file created and deleted again moves its directory's mtime) is a write.
+struct file_state {
+    std::string name;             // relative to the listed directory; directories end in '/'
+    std::uintmax_t size = 0;      // 0 for directories
+    std::int64_t mtime_ns = 0;    // st_mtim
+    std::size_t content_hash = 0; // of the bytes, for regular files
+    bool operator==(const file_state&) const = default;
+};
+
+// Every entry under `dir` (recursively, `dir` itself included as "./"), sorted by name.
+std::vector<file_state> directory_state(const std::filesystem::path& dir);
+
+// One line per entry, for failure messages.
+std::string describe(const std::vector<file_state>& state);
 
 } // namespace grin::test

@@ -24,7 +24,9 @@ void add_collect(CLI::App& app, command_list& commands);
 void add_auth(CLI::App& app, command_list& commands);
 void add_decrypt(CLI::App& app, command_list& commands);
 void add_sync(CLI::App& app, command_list& commands);
-// Children of `sync` (src/cli/sync_<name>.cpp).
+
+// Subcommands of `grin sync` (src/cli/sync_<name>.cpp), added by add_sync().
 void add_sync_pipeline(CLI::App& sync, command_list& commands);
+void add_sync_status(CLI::App& sync, command_list& commands);
 
 } // namespace grin::cli

@@ -66,7 +66,15 @@ namespace grin::db {
 namespace asio = boost::asio;
 
 struct database_params {
-    std::filesystem::path path; // created if missing; its directory must exist
+    std::filesystem::path path; // created if missing (unless read_only); its directory must exist
+
+    // For commands that must write nothing in the run directory (`sync status`,
+    // `sync pipeline --dry-run`): the file must exist and be a grin/grin-transfer
+    // database; no schema, no journal_mode change, and write() fails with grin::error.
+    // Without a <path>-wal file the database is opened immutable, so SQLite creates no
+    // -wal/-shm either; with one (a writer is running or crashed) it is opened mode=ro
+    // with the -shm read-only, which reads the committed WAL content through the files
+    // that already exist and changes none of them.
     bool read_only = false;
 
     // SQLite's own busy handler: absorbs short contention (a checkpoint, a reader's WAL
@@ -110,11 +118,16 @@ std::uint64_t connections_opened() noexcept;
 // Delay before retry `retry` (1-based), per database_params.
 std::chrono::milliseconds retry_delay(const database_params& params, int retry);
 
+// SQLite connections `database` objects have opened in this process (every open counts,
+// read-only ones included). Lets a test prove that a run used exactly one connection.
+std::uint64_t connections_opened() noexcept;
+
 class database {
 public:
     // Opens (or creates) the file, sets the PRAGMAs, applies the schema and starts the
     // actor thread. Throws grin::fatal naming the path and the step that failed (missing
-    // directory, read-only file or file system, not a database, ...).
+    // directory, read-only file or file system, not a database, ...). With
+    // params.read_only: see database_params::read_only.
     explicit database(database_params params);
     ~database();
     database(const database&) = delete;
@@ -123,7 +136,7 @@ public:
     // Runs work(SQLite::Database&) inside the next batch transaction and returns its
     // result. work must not BEGIN/COMMIT (savepoints are fine) and may run more than once
     // (see the BUSY retry above). Failures arrive as the work's own exception, SQLite's
-    // as database_error.
+    // as database_error. On a read-only database: grin::error, nothing runs.
     template <class F>
     asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> write(std::string op_name, F work);
 
