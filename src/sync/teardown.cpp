@@ -2,6 +2,7 @@
 #include <grin/core/progress.hpp>
 #include <grin/net/run_on.hpp>
 #include <grin/run/csv_export.hpp>
+#include <grin/run/database_backup.hpp>
 #include <grin/sync/teardown.hpp>
 
 namespace grin::sync {
@@ -64,6 +65,19 @@ asio::awaitable<teardown_report> run_teardown(db::database& database,
         }
         if (failure)
             report.failures.emplace_back("csv_export", message_of(failure));
+    }
+    if (params.backup_database) {
+        std::exception_ptr failure;
+        try {
+            auto backup = run::backup_database(database, params.run_dir / "backups",
+                                               params.backups_kept);
+            std::filesystem::path file = co_await std::move(backup);
+            report.done.push_back("database backed up to " + file.string());
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure)
+            report.failures.emplace_back("database_backup", message_of(failure));
     }
     co_return report;
 }

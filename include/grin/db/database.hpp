@@ -112,9 +112,6 @@ struct database_stats {
     std::uint64_t largest_batch = 0;
 };
 
-// SQLite connections opened to run databases by this process.
-std::uint64_t connections_opened() noexcept;
-
 // Delay before retry `retry` (1-based), per database_params.
 std::chrono::milliseconds retry_delay(const database_params& params, int retry);
 
