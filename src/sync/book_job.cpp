@@ -268,6 +268,16 @@ private:
         {
             auto acquire = c_.gates.conversion.acquire();
             gate_permit permit = co_await std::move(acquire);
+            // Checked again: GRIN may have said 429, or the budget run out, while this book
+            // waited for its turn. The budget is reserved now and given back below unless
+            // the book was actually queued.
+            if (budget.queue_full || (budget.remaining && *budget.remaining == 0)) {
+                c_.tasks.add(task::request_conversion, task_result::skipped);
+                finish(book_outcome::skipped, "conversion queue full");
+                co_return;
+            }
+            if (budget.remaining)
+                --*budget.remaining;
             try {
                 auto request = c_.grin.request_conversion(barcode_);
                 entry = co_await std::move(request);
@@ -275,6 +285,9 @@ private:
                 failure = std::current_exception();
             }
         }
+        const bool queued = !failure && entry && entry->outcome == api::process_outcome::requested;
+        if (!queued && budget.remaining)
+            ++*budget.remaining;
         if (failure) {
             if (is_cancellation(failure))
                 std::rethrow_exception(failure);
@@ -306,8 +319,6 @@ private:
                      {"grin_response", entry->status}};
         switch (entry->outcome) {
         case api::process_outcome::requested: {
-            if (budget.remaining && *budget.remaining > 0)
-                --*budget.remaining;
             c_.tasks.add(task::request_conversion, task_result::completed);
             meta["reason"] = "success";
             co_await record({status(barcode_, "conversion", "requested", meta)},

@@ -37,8 +37,12 @@ void expect_ocr_matches(const std::string& jsonl,
                         std::uint64_t seed,
                         const std::set<std::uint32_t>& missing_pages = {}) {
     auto lines = lines_of(jsonl);
-    ASSERT_EQ(lines.size(), book.pages) << book.barcode;
-    for (std::uint32_t page = 1; page <= book.pages; ++page) {
+    // Missing pages become "", but nothing follows the highest page present.
+    std::uint32_t last = book.pages;
+    while (last > 0 && missing_pages.contains(last))
+        --last;
+    ASSERT_EQ(lines.size(), last) << book.barcode;
+    for (std::uint32_t page = 1; page <= last; ++page) {
         auto value = nlohmann::json::parse(lines[page - 1], nullptr, false);
         ASSERT_TRUE(value.is_string()) << book.barcode << " page " << page;
         std::string expected =
