@@ -559,6 +559,9 @@ void database::stop() {
     }
     if (state_->thread.joinable())
         state_->thread.join();
+    // Closing here (not in the destructor) lets a process that must leave at once
+    // (the second Ctrl-C) close the database cleanly first: WAL checkpointed and removed.
+    state_->connection.reset();
 }
 
 const std::filesystem::path& database::path() const noexcept {

@@ -239,6 +239,25 @@ void publish_object(temp_file& temp,
             sidecar_temp->publish();
     }
     fsync_directory(dir, key);
+    remove_stale_temporaries(target, std::chrono::minutes(10));
+}
+
+void remove_stale_temporaries(const fs::path& target, std::chrono::seconds older_than) {
+    const std::string object_prefix = "." + target.filename().string() + ".tmp.";
+    const std::string sidecar_prefix = "." + sidecar_path(target).filename().string() + ".tmp.";
+    const auto cutoff = fs::file_time_type::clock::now() - older_than;
+    std::error_code failed;
+    for (fs::directory_iterator it(target.parent_path(), failed), end; !failed && it != end;
+         it.increment(failed)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(object_prefix, 0) != 0 && name.rfind(sidecar_prefix, 0) != 0)
+            continue;
+        std::error_code ignored;
+        // A live writer touches its temporary with every piece; only an abandoned one
+        // (its process was killed) stays untouched this long.
+        if (fs::last_write_time(it->path(), ignored) < cutoff && !ignored)
+            fs::remove(it->path(), ignored);
+    }
 }
 
 std::unique_ptr<temp_file> make_temp_file(const fs::path& target, const object_key& key) {

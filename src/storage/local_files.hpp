@@ -4,6 +4,7 @@
 // path and the operation's key; none may be called on the I/O thread.
 #include <grin/storage/storage.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -57,6 +58,11 @@ private:
     std::uint64_t size_ = 0;
     bool published_ = false;
 };
+
+// Removes temporaries of `target` (and of its metadata sidecar) not written to for
+// `older_than`: what a killed process left behind. publish_object calls it after each
+// put with ten minutes, so a key's leftovers go the next time it is stored.
+void remove_stale_temporaries(const std::filesystem::path& target, std::chrono::seconds older_than);
 
 // Makes the content of `temp` the object at `target` with metadata `meta`, in the order the
 // local_storage header explains: drop the old sidecar, rename the object, write the new

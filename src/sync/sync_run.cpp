@@ -22,6 +22,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -423,10 +424,16 @@ int run_sync(const sync_run_params& params) {
     files.join();
     database.stop();
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    if (!finished) {
+        // The loop was stopped with books still suspended: their frames point into the
+        // pool, storage and gates above, so they must not be destroyed. Everything that
+        // was accepted is committed and the database is closed; leave without unwinding.
+        log::warning("sync stopped after the second signal; committed work is kept");
+        std::cout << "Stopped. Everything committed is kept; rerun to continue." << std::endl;
+        std::_Exit(130);
+    }
     if (failure)
         std::rethrow_exception(failure);
-    if (!finished)
-        return 130;
     print_summary(out, params, totals, pool.stats(), elapsed);
     log::info("SYNC PIPELINE FINISHED - synced " +
               std::to_string(totals.count(book_outcome::synced)) + ", failed " +

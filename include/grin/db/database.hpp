@@ -141,7 +141,8 @@ public:
     template <class F>
     asio::awaitable<std::invoke_result_t<F&, SQLite::Database&>> read(std::string op_name, F work);
 
-    // Commits everything accepted, then stops the actor thread. Idempotent. Blocks, so
+    // Commits everything accepted, stops the actor thread and closes the connection.
+    // Idempotent. Blocks, so
     // call it from outside the I/O thread or after the I/O work is done.
     void stop();
 

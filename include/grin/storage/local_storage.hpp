@@ -16,7 +16,9 @@
 // an ETag check skip a changed book).
 //
 // Dot-names are never keys (object_key rules), so list skips temporaries and sidecars by
-// their leading '.'. A temporary left by a killed process stays until removed by hand.
+// their leading '.'. A temporary left by a killed process is removed by the next put of
+// the same key once it has not been written to for ten minutes (a live writer touches its
+// temporary with every piece).
 //
 // Threads: all file system work runs on `file_executor` (a thread pool), never on the
 // caller's thread; each operation co_spawns onto it and the caller resumes on its own

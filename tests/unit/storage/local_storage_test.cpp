@@ -167,6 +167,25 @@ TEST_F(storage_test, writer_metadata_set_before_commit_is_what_is_stored) {
     EXPECT_THROW(writer->set_metadata({}), grin::error);
 }
 
+TEST_F(storage_test, a_put_removes_temporaries_a_killed_process_left_long_ago) {
+    object_key key(bucket_role::raw, "B88/B88.tar.gz");
+    auto dir = base() / "raw" / "B88";
+    std::filesystem::create_directories(dir);
+    auto stale = dir / ".B88.tar.gz.tmp.AbC123";
+    auto fresh = dir / ".B88.tar.gz.tmp.XyZ789";
+    auto other = dir / ".B99.tar.gz.tmp.QqQ111";
+    for (const auto& file : {stale, fresh, other})
+        std::ofstream(file) << "partial";
+    auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(2);
+    std::filesystem::last_write_time(stale, old);
+    std::filesystem::last_write_time(other, old);
+    fixture.run(store.put_bytes(key, "whole", {{"barcode", "B88"}}));
+    EXPECT_FALSE(std::filesystem::exists(stale));
+    EXPECT_TRUE(std::filesystem::exists(fresh)); // may belong to a live writer
+    EXPECT_TRUE(std::filesystem::exists(other)); // another key's
+    EXPECT_EQ(slurp(store.path_of(key)), "whole");
+}
+
 TEST_F(storage_test, writer_abort_leaves_no_trace) {
     object_key key(bucket_role::raw, "B1234/B1234.tar.gz");
     auto writer = fixture.run(store.open_writer(key, {}));
