@@ -1,6 +1,7 @@
 #include <grin/core/error.hpp>
 #include <grin/net/run_on.hpp>
 #include <grin/sync/archive_transfer.hpp>
+#include <grin/sync/failure_info.hpp>
 
 #include <boost/system/system_error.hpp>
 
@@ -28,16 +29,6 @@ namespace {
 
 archive::bytes_view as_bytes(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
-std::string message_of(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown error";
-    }
 }
 
 // Everything one attempt keeps between pieces; lives on the heap so that the sinks can
@@ -103,16 +94,6 @@ struct finished_content {
 [[noreturn]] void fail(transfer_phase phase, std::exception_ptr cause) {
     std::string message = message_of(cause);
     throw transfer_failure(phase, std::move(cause), std::move(message));
-}
-
-bool is_cancellation(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const boost::system::system_error& e) {
-        return e.code() == asio::error::operation_aborted;
-    } catch (...) {
-        return false;
-    }
 }
 
 asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_request request) {

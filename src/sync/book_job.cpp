@@ -6,6 +6,7 @@
 #include <grin/db/sync_queries.hpp>
 #include <grin/sync/archive_transfer.hpp>
 #include <grin/sync/book_job.hpp>
+#include <grin/sync/failure_info.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -49,36 +50,6 @@ status_update status(const std::string& barcode,
     if (!meta.is_null())
         update.metadata_json = meta.dump();
     return update;
-}
-
-bool is_cancellation(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const boost::system::system_error& e) {
-        return e.code() == asio::error::operation_aborted;
-    } catch (...) {
-        return false;
-    }
-}
-
-std::string message_of(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown error";
-    }
-}
-
-std::optional<int> http_status_of(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const error& e) {
-        return e.context().http_status;
-    } catch (...) {
-        return std::nullopt;
-    }
 }
 
 // A download attempt is worth repeating after network trouble or a retryable status;

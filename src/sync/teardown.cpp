@@ -3,22 +3,13 @@
 #include <grin/net/run_on.hpp>
 #include <grin/run/csv_export.hpp>
 #include <grin/run/database_backup.hpp>
+#include <grin/sync/failure_info.hpp>
 #include <grin/sync/teardown.hpp>
 
 namespace grin::sync {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string message_of(const std::exception_ptr& failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown error";
-    }
-}
 
 asio::awaitable<std::string> export_csv(db::database& database,
                                         storage::storage& store,
@@ -69,8 +60,8 @@ asio::awaitable<teardown_report> run_teardown(db::database& database,
     if (params.backup_database) {
         std::exception_ptr failure;
         try {
-            auto backup = run::backup_database(database, params.run_dir / "backups",
-                                               params.backups_kept);
+            auto backup =
+                run::backup_database(database, params.run_dir / "backups", params.backups_kept);
             std::filesystem::path file = co_await std::move(backup);
             report.done.push_back("database backed up to " + file.string());
         } catch (...) {
