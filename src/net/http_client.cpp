@@ -68,7 +68,10 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
     auto message = to_beast(request, target);
     try {
         tcp_layer.expires_after(params.write_timeout);
-        co_await http::async_write(conn.stream, message, asio::use_awaitable);
+        if (conn.tls)
+            co_await http::async_write(conn.stream, message, asio::use_awaitable);
+        else
+            co_await http::async_write(tcp_layer, message, asio::use_awaitable);
     } catch (const boost::system::system_error& failure) {
         if (failure.code() == asio::error::operation_aborted)
             throw;
@@ -84,7 +87,10 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
         parser.skip(true);
     try {
         tcp_layer.expires_after(params.read_header_timeout);
-        co_await http::async_read_header(conn.stream, conn.buffer, parser, asio::use_awaitable);
+        if (conn.tls)
+            co_await http::async_read_header(conn.stream, conn.buffer, parser, asio::use_awaitable);
+        else
+            co_await http::async_read_header(tcp_layer, conn.buffer, parser, asio::use_awaitable);
     } catch (const boost::system::system_error& failure) {
         if (failure.code() == asio::error::operation_aborted)
             throw;
@@ -109,7 +115,10 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
         parser.get().body().size = buffer.size();
         try {
             tcp_layer.expires_after(params.body_idle_timeout);
-            co_await http::async_read(conn.stream, conn.buffer, parser, asio::use_awaitable);
+            if (conn.tls)
+                co_await http::async_read(conn.stream, conn.buffer, parser, asio::use_awaitable);
+            else
+                co_await http::async_read(tcp_layer, conn.buffer, parser, asio::use_awaitable);
         } catch (const boost::system::system_error& failure) {
             if (failure.code() != http::error::need_buffer) {
                 if (failure.code() == asio::error::operation_aborted)

@@ -174,6 +174,12 @@ open_connection(pool_state& state, url origin, host_state& host) {
         throw_step(failure, "connect", key);
     }
     tcp_layer.socket().set_option(tcp::no_delay(true));
+    if (origin.scheme == "http") {
+        conn->tls = false;
+        tcp_layer.expires_never();
+        ++state.stats.connections_opened;
+        co_return conn;
+    }
 
     SSL* ssl = conn->stream.native_handle();
     if (!is_ip_address(origin.host))
@@ -313,8 +319,8 @@ https_pool::~https_pool() {
 }
 
 asio::awaitable<lease> https_pool::acquire(url origin, bool fresh) {
-    if (origin.scheme != "https")
-        throw error("only https URLs are supported by the pool",
+    if (origin.scheme != "https" && origin.scheme != "http")
+        throw error("only https and http URLs are supported by the pool",
                     {.step = "connect", .url = origin.origin()});
     return state_->acquire(std::move(origin), fresh);
 }

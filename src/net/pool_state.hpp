@@ -19,6 +19,9 @@ struct connection {
     connection(boost::asio::any_io_executor executor, boost::asio::ssl::context& context)
         : stream(executor, context) {}
     tls_stream stream;
+    // false for http:// origins (an S3-compatible endpoint such as a local MinIO): the
+    // requests then go over stream.next_layer() and the TLS layer stays unused.
+    bool tls = true;
     boost::beast::flat_buffer buffer;
     std::vector<char> body_chunk; // reused for every response body read on this connection
     std::chrono::steady_clock::time_point idle_since{};

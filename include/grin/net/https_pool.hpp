@@ -5,6 +5,9 @@
 // returns a move-only `lease`: an idle keep-alive connection when one is alive, else a new
 // one (resolve, connect, TLS handshake with SNI, host-name verification and session
 // resumption), else it waits until the per-host limit frees a slot.
+// http:// origins are pooled the same way without TLS: S3-compatible endpoints (a MinIO
+// on the local network) are often plain HTTP. GRIN is https only (api::client's URLs),
+// and TLS verification of https origins is unaffected.
 //
 // Thread rules: the pool and its leases are used from the pool's executor only (the run's
 // single I/O thread); no locking. Leases may outlive the pool object.
