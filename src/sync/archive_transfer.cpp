@@ -48,7 +48,7 @@ struct transfer_state {
     archive::book_processor processor;
     crypto::decryptor decryptor;
     std::unique_ptr<storage::object_writer> writer;
-    std::size_t piece_bytes = 1 << 20;
+    std::size_t piece_bytes = 256 * 1024;
     // Set when the body sink failed, so that the error is not mistaken for a network one.
     std::exception_ptr sink_failure;
     transfer_phase sink_phase = transfer_phase::download;
@@ -74,10 +74,23 @@ asio::awaitable<void> decrypt_buffered(transfer_state* state) {
     co_await write_plaintext(state);
 }
 
+// A whole piece from the network is decrypted where it lies (the view stays valid until
+// this returns); small pieces are gathered first, so that each CPU hop has enough work.
+asio::awaitable<void> decrypt_in_place(transfer_state* state, std::string_view piece) {
+    state->sink_phase = transfer_phase::decrypt;
+    auto step = [state, piece] { state->decryptor.update(as_bytes(piece)); };
+    co_await net::run_on(state->services.cpu, std::move(step));
+    co_await write_plaintext(state);
+}
+
 asio::awaitable<void> take_piece(transfer_state* state, std::string_view piece) {
     try {
-        state->ciphertext.append(piece);
         state->services.disk.note_bytes(piece.size());
+        if (state->ciphertext.empty() && piece.size() >= state->piece_bytes) {
+            co_await decrypt_in_place(state, piece);
+            co_return;
+        }
+        state->ciphertext.append(piece);
         if (state->ciphertext.size() >= state->piece_bytes)
             co_await decrypt_buffered(state);
     } catch (...) {

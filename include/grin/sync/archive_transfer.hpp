@@ -12,7 +12,8 @@
 // writer is aborted and a transfer_failure says which phase failed, so that the caller
 // can retry download failures and record the others.
 //
-// Memory per book: one ciphertext piece, its plaintext, and the processor's buffers.
+// Memory per book: one ciphertext piece (~256 KiB), its plaintext, and the processor's
+// buffers.
 #include <grin/api/client.hpp>
 #include <grin/archive/book_processor.hpp>
 #include <grin/crypto/decryptor.hpp>
@@ -49,7 +50,7 @@ struct transfer_request {
     storage::object_key target;
     storage::metadata meta; // encrypted_etag is filled in from the GET
     archive::book_processor_options processing{};
-    std::size_t piece_bytes = 1 << 20; // ciphertext handed to the CPU pool at once
+    std::size_t piece_bytes = 256 * 1024; // ciphertext handed to the CPU pool at once
 };
 
 struct transfer_result {

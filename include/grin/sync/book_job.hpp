@@ -44,7 +44,7 @@ struct sync_options {
     net::retry_policy download_retry{.max_attempts = 6,
                                      .base_delay = std::chrono::seconds(2),
                                      .max_delay = std::chrono::seconds(300)};
-    std::size_t piece_bytes = 1 << 20;
+    std::size_t piece_bytes = 256 * 1024;
 };
 
 enum class book_outcome {
