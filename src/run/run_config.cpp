@@ -19,6 +19,17 @@ std::optional<std::string> optional_string(const json& object, const char* key) 
     return object[key].get<std::string>();
 }
 
+// Keys a run may be given in memory (--storage-config at runtime, for the S3 credentials
+// chain) but that are never written: grin-transfer keeps secrets out of run_config.json
+// (its #117), and so does this file.
+json saved_storage_config(const std::map<std::string, std::string>& config) {
+    json saved = json::object();
+    for (const auto& [key, value] : config)
+        if (key != "access_key" && key != "secret_key" && key != "session_token")
+            saved[key] = value;
+    return saved;
+}
+
 json to_json(const run_config& config) {
     const auto& s = config.sync;
     return {
@@ -29,7 +40,7 @@ json to_json(const run_config& config) {
         {"storage_config",
          {{"type", config.storage.type},
           {"protocol", config.storage.protocol()},
-          {"config", config.storage.config},
+          {"config", saved_storage_config(config.storage.config)},
           {"prefix", config.storage.prefix}}},
         {"sync_config",
          {{"task_check_concurrency", s.task_check_concurrency},

@@ -13,7 +13,8 @@ namespace grin::run {
 
 struct storage_settings {
     std::string type = "local"; // local | s3 | r2 | minio
-    // bucket_raw, bucket_meta, bucket_full, base_path, endpoint_url, ... (never secrets)
+    // bucket_raw, bucket_meta, bucket_full, base_path, endpoint_url, region, ...; in memory
+    // only, access_key / secret_key / session_token, which to_json_text never writes.
     std::map<std::string, std::string> config;
     std::string prefix;
     std::string protocol() const; // "file" for local, "s3" otherwise

@@ -45,6 +45,19 @@ TEST(run_config, first_open_writes_the_file_in_grin_transfer_shape) {
     EXPECT_TRUE(document["sync_config"]["staging_dir"].is_null());
 }
 
+TEST(run_config, storage_keys_given_in_memory_are_never_written) {
+    auto config = sample();
+    config.storage.type = "s3";
+    config.storage.config["access_key"] = "AKIDINMEMORY0001";
+    config.storage.config["secret_key"] = "in-memory-secret/xxxxxxxxxxxxxxxx";
+    config.storage.config["session_token"] = "in-memory-token/yyyyyyyyyyyyyyyy";
+    auto text = run::to_json_text(config);
+    EXPECT_EQ(text.find("AKIDINMEMORY0001"), std::string::npos) << text;
+    EXPECT_EQ(text.find("in-memory-secret"), std::string::npos) << text;
+    EXPECT_EQ(text.find("in-memory-token"), std::string::npos) << text;
+    EXPECT_NE(text.find("/data/books"), std::string::npos) << text;
+}
+
 TEST(run_config, same_settings_proceed_and_the_file_is_not_rewritten) {
     test::temp_dir dir;
     auto file = dir / "run_config.json";
