@@ -168,6 +168,11 @@ private:
             finish(book_outcome::skipped, "skip_etag_match");
             co_return;
         }
+        if (!c_.options.force) {
+            auto reconciling = reconcile_from_storage(etag, checked_at);
+            if (co_await std::move(reconciling))
+                co_return;
+        }
         c_.tasks.add(task::check, task_result::completed);
         if (c_.options.dry_run) {
             std::string size = head->size ? " (" + std::to_string(*head->size) + " bytes)" : "";
@@ -183,6 +188,43 @@ private:
         co_await record({status(barcode_, "sync", "checked", checked)},
                         {{"last_etag_check", checked_at}});
         co_await download_and_store();
+    }
+
+    // The database does not vouch for this book, but storage may already hold its archive
+    // with this GRIN ETag in the object's metadata (a run killed between the upload and
+    // its record, or a run of grin-transfer): then it is recorded as completed without a
+    // download, as grin-transfer's CHECK skips it (which never recorded it, so it was
+    // checked again on every run). The OCR file must be there too. MARC columns are not
+    // re-extracted for such books.
+    asio::awaitable<bool> reconcile_from_storage(const std::string& etag,
+                                                 const std::string& checked_at) {
+        const storage::object_key archive_key = c_.layout.archive(barcode_);
+        auto head = c_.store.head(archive_key);
+        std::optional<storage::object_info> stored = co_await std::move(head);
+        if (!stored)
+            co_return false;
+        auto stored_etag = stored->meta.find("encrypted_etag");
+        if (stored_etag == stored->meta.end() || stored_etag->second != etag)
+            co_return false;
+        if (c_.options.extract_ocr) {
+            auto ocr = c_.store.head(c_.layout.ocr_text(barcode_, c_.options.compress_ocr));
+            std::optional<storage::object_info> text = co_await std::move(ocr);
+            if (!text)
+                co_return false;
+        }
+        c_.tasks.add(task::check, task_result::skipped);
+        plan("skip (archive already in storage with this ETag)");
+        json meta = {{"reason", "skip_found_in_storage"},
+                     {"reconciled_from_storage", true},
+                     {"etag", etag}};
+        co_await record({status(barcode_, "sync", "completed", meta)},
+                        {{"last_etag_check", checked_at},
+                         {"storage_path", c_.store.location(archive_key)},
+                         {"is_decrypted", "1"},
+                         {"encrypted_etag", etag},
+                         {"sync_timestamp", format_iso8601_utc(now_utc())}});
+        finish(book_outcome::skipped, "skip_found_in_storage");
+        co_return true;
     }
 
     // HEAD said 404: the archive is not (or no longer) available from GRIN.

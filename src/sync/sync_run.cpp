@@ -116,6 +116,7 @@ struct run_services {
     asio::any_io_executor files;
     book_job_context& context;
     known_failures& failures; // what context.failures refers to
+    std::filesystem::path staging_dir;
     run_controls& controls;
     console& out;
     queue_run_params queue_params;
@@ -176,6 +177,8 @@ asio::awaitable<run_totals> run_all(run_services s) {
                                  .export_csv = !params.skip_csv_export,
                                  .compress_meta = !params.skip_compression_meta,
                                  .backup_database = !params.skip_database_backup};
+        if (params.config.storage.type != "local" && !params.skip_staging_cleanup)
+            teardown.staging_dir = s.staging_dir;
         auto finishing = run_teardown(s.database, s.store, s.layout, s.files, teardown);
         totals.teardown = co_await std::move(finishing);
     }
@@ -301,18 +304,25 @@ int run_sync(const sync_run_params& params) {
     api::client grin(pool, tokens, client_params);
 
     db::database database({.path = config.sqlite_db_path, .read_only = params.dry_run});
-    auto store = storage::make_storage(config.storage, files.get_executor());
+    const std::filesystem::path staging = settings.staging_dir
+                                              ? std::filesystem::path(*settings.staging_dir)
+                                              : params.run_dir / "staging";
+    auto store = storage::make_storage(config.storage, {.file_executor = files.get_executor(),
+                                                        .pool = &pool,
+                                                        .staging_dir = staging});
     storage::key_layout layout({.run_name = config.run_name,
                                 .prefix = config.storage.prefix,
                                 .kind = config.storage.type == "local"
                                             ? storage::layout_kind::local_directory
                                             : storage::layout_kind::object_store});
 
-    std::filesystem::path landing =
-        settings.staging_dir ? std::filesystem::path(*settings.staging_dir)
-                             : std::filesystem::path(config.storage.config.contains("base_path")
-                                                         ? config.storage.config.at("base_path")
-                                                         : params.run_dir.string());
+    // Where the decrypted archives land: the storage tree for local storage, staging for
+    // object stores.
+    std::filesystem::path landing = config.storage.type == "local" && !settings.staging_dir
+                                        ? std::filesystem::path(config.storage.config.contains("base_path")
+                                                                    ? config.storage.config.at("base_path")
+                                                                    : params.run_dir.string())
+                                        : staging;
     disk_guard disk(io.get_executor(), {.path = existing_ancestor(landing),
                                         .threshold = settings.disk_space_threshold});
 
@@ -408,6 +418,7 @@ int run_sync(const sync_run_params& params) {
                           .files = files.get_executor(),
                           .context = context,
                           .failures = failures,
+                          .staging_dir = staging,
                           .controls = controls,
                           .out = out,
                           .queue_params = queue_params};

@@ -38,6 +38,44 @@ asio::awaitable<std::string> export_csv(db::database& database,
         store.location(layout.csv_latest(params.compress_meta));
 }
 
+// The backup, gzipped, to the meta bucket as books_latest.db.gz and a timestamped copy.
+asio::awaitable<std::string> upload_database(storage::storage& store,
+                                             const storage::key_layout& layout,
+                                             asio::any_io_executor files,
+                                             std::filesystem::path backup) {
+    auto packed = backup;
+    packed += ".gz";
+    auto compress = [backup, packed] { archive::gzip_file(backup, packed); };
+    co_await net::run_on(files, std::move(compress));
+    auto stamp = storage::key_timestamp(std::chrono::system_clock::now());
+    std::exception_ptr failure;
+    try {
+        auto latest = store.put_file(layout.database_latest(), packed, {});
+        co_await std::move(latest);
+        auto stamped = store.put_file(layout.database_timestamped(stamp), packed, {});
+        co_await std::move(stamped);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    std::error_code ignored;
+    std::filesystem::remove(packed, ignored);
+    if (failure)
+        std::rethrow_exception(failure);
+    co_return "database copy stored as " + store.location(layout.database_latest());
+}
+
+// Leftovers of interrupted object-store uploads; the directory itself stays.
+std::uint64_t empty_directory(const std::filesystem::path& dir) {
+    std::uint64_t removed = 0;
+    std::error_code failed;
+    for (std::filesystem::directory_iterator it(dir, failed), end; !failed && it != end;
+         it.increment(failed)) {
+        std::error_code ignored;
+        removed += std::filesystem::remove_all(it->path(), ignored);
+    }
+    return removed;
+}
+
 } // namespace
 
 asio::awaitable<teardown_report> run_teardown(db::database& database,
@@ -64,11 +102,21 @@ asio::awaitable<teardown_report> run_teardown(db::database& database,
                 run::backup_database(database, params.run_dir / "backups", params.backups_kept);
             std::filesystem::path file = co_await std::move(backup);
             report.done.push_back("database backed up to " + file.string());
+            auto upload = upload_database(store, layout, files, file);
+            report.done.push_back(co_await std::move(upload));
         } catch (...) {
             failure = std::current_exception();
         }
         if (failure)
             report.failures.emplace_back("database_backup", message_of(failure));
+    }
+    if (params.staging_dir) {
+        auto dir = *params.staging_dir;
+        auto clean = [dir] { return empty_directory(dir); };
+        std::uint64_t removed = co_await net::run_on(files, std::move(clean));
+        if (removed > 0)
+            report.done.push_back("removed " + std::to_string(removed) +
+                                  " leftover staging files from " + dir.string());
     }
     co_return report;
 }

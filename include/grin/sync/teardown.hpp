@@ -4,7 +4,9 @@
 //      --skip-compression-meta) in the meta bucket as books_latest.csv[.gz] plus
 //      timestamped/<ts>_books.csv[.gz];
 //   2. a backup of books.db through SQLite's online backup API into output/<run>/backups/
-//      (the newest 10 kept).
+//      (the newest 10 kept), and a gzip copy in the meta bucket as books_latest.db.gz plus
+//      timestamped/<ts>_books_latest.db.gz (grin-transfer's final database upload);
+//   3. object stores: the staging directory emptied (unless --skip-staging-cleanup).
 // Each step runs even when an earlier one failed; failures are collected, printed by the
 // caller, and make the exit code non-zero.
 #include <grin/db/database.hpp>
@@ -14,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,8 @@ struct teardown_params {
     bool compress_meta = true;
     bool backup_database = true;
     std::size_t backups_kept = 10;
+    // Emptied at the end when set (object stores stage archives there).
+    std::optional<std::filesystem::path> staging_dir;
 };
 
 struct teardown_report {

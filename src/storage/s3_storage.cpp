@@ -1,0 +1,377 @@
+#include <grin/core/atomic_file.hpp>
+#include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
+#include <grin/net/run_on.hpp>
+#include <grin/storage/s3_storage.hpp>
+
+#include "local_files.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace grin::storage {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+std::uint64_t choose_part_size(std::uint64_t size, std::uint64_t configured) {
+    constexpr std::uint64_t min_part = 5ull << 20; // S3's minimum for all but the last part
+    constexpr std::uint64_t max_parts = 10'000;
+    std::uint64_t part = configured == 0 ? 8ull << 20 : std::max(configured, min_part);
+    while ((size + part - 1) / part > max_parts)
+        part *= 2;
+    return part;
+}
+
+namespace {
+
+// Reads [offset, offset + length) of `path` (blocking; run on the file executor).
+std::string read_range(const fs::path& path, std::uint64_t offset, std::uint64_t length) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw error("cannot open " + path.string() + " for upload: " + std::strerror(errno),
+                    {.step = "storage", .url = path.string()});
+    std::string out(length, '\0');
+    std::uint64_t done = 0;
+    while (done < length) {
+        ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int code = n < 0 ? errno : 0;
+            ::close(fd);
+            throw error("cannot read " + path.string() + " for upload" +
+                            (code ? std::string(": ") + std::strerror(code) : ": file shrank"),
+                        {.step = "storage", .url = path.string()});
+        }
+        done += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    return out;
+}
+
+std::uint64_t size_of(const fs::path& path) {
+    std::error_code failed;
+    auto size = fs::file_size(path, failed);
+    if (failed)
+        throw error("cannot read " + path.string() + " for upload: " + failed.message(),
+                    {.step = "storage", .url = path.string()});
+    return size;
+}
+
+// Multipart bookkeeping shared by the part workers of one upload (I/O thread only).
+struct multipart_state {
+    s3_client& client;
+    asio::any_io_executor files;
+    std::string bucket;
+    std::string key;
+    std::string upload_id;
+    fs::path source;
+    std::uint64_t size = 0;
+    std::uint64_t part_size = 0;
+    std::size_t parts = 0;
+    std::size_t next = 0;
+    bool failed = false;
+    std::vector<s3::completed_part> done;
+};
+
+asio::awaitable<void> part_worker(std::shared_ptr<multipart_state> state) {
+    try {
+        while (!state->failed && state->next < state->parts) {
+            std::size_t index = state->next++;
+            std::uint64_t offset = index * state->part_size;
+            std::uint64_t length = std::min(state->part_size, state->size - offset);
+            auto path = state->source;
+            auto read = [path, offset, length] { return read_range(path, offset, length); };
+            std::string body = co_await net::run_on(state->files, std::move(read));
+            auto upload = state->client.upload_part(state->bucket, state->key, state->upload_id,
+                                                    static_cast<int>(index + 1), std::move(body));
+            std::string etag = co_await std::move(upload);
+            state->done[index] = {static_cast<int>(index + 1), std::move(etag)};
+        }
+    } catch (...) {
+        state->failed = true; // the other workers stop taking parts
+        throw;
+    }
+}
+
+// One GetObject chunk into the target file (a small write on the I/O thread).
+asio::awaitable<void> write_chunk(std::shared_ptr<atomic_file> file, std::string_view chunk) {
+    file->write(chunk);
+    co_return;
+}
+
+class s3_writer final : public object_writer {
+public:
+    s3_writer(s3_storage& store,
+              object_key key,
+              metadata meta,
+              asio::any_io_executor files,
+              std::unique_ptr<detail::temp_file> temp)
+        : store_(store)
+        , key_(std::move(key))
+        , meta_(std::move(meta))
+        , files_(std::move(files))
+        , temp_(std::move(temp)) {}
+
+    ~s3_writer() override { temp_.reset(); } // removes the staged file
+
+    asio::awaitable<void> write(std::string_view bytes) override {
+        require_open("write");
+        detail::temp_file* temp = temp_.get();
+        auto step = [temp, bytes] { temp->write(bytes); };
+        co_await net::run_on(files_, std::move(step));
+        written_ += bytes.size();
+    }
+
+    asio::awaitable<void> commit() override {
+        require_open("commit");
+        std::shared_ptr<detail::temp_file> temp = std::move(temp_);
+        auto upload = store_.put_file(key_, temp->path(), meta_);
+        co_await std::move(upload);
+        auto drop = [temp]() mutable { temp.reset(); };
+        co_await net::run_on(files_, std::move(drop));
+    }
+
+    asio::awaitable<void> abort() override {
+        if (!temp_)
+            co_return;
+        std::shared_ptr<detail::temp_file> temp = std::move(temp_);
+        auto drop = [temp]() mutable { temp.reset(); };
+        co_await net::run_on(files_, std::move(drop));
+    }
+
+    void set_metadata(metadata meta) override {
+        require_open("set metadata of");
+        require_valid_metadata(meta);
+        meta_ = std::move(meta);
+    }
+
+    std::uint64_t bytes_written() const noexcept override { return written_; }
+    const object_key& key() const noexcept override { return key_; }
+
+private:
+    void require_open(const char* operation) const {
+        if (!temp_)
+            throw error(std::string("cannot ") + operation + " " + key_.to_string() +
+                            ": the writer was already committed or aborted",
+                        {.step = "storage"});
+    }
+
+    s3_storage& store_;
+    object_key key_;
+    metadata meta_;
+    asio::any_io_executor files_;
+    std::unique_ptr<detail::temp_file> temp_;
+    std::uint64_t written_ = 0;
+};
+
+class s3_lister final : public object_lister {
+public:
+    s3_lister(s3_client& client, std::string bucket, bucket_role role, list_params params)
+        : client_(client), bucket_(std::move(bucket)), role_(role), params_(std::move(params)) {}
+
+    asio::awaitable<std::vector<object_info>> next_page() override {
+        std::vector<object_info> page;
+        while (!finished_ && page.empty()) {
+            auto listing = client_.list_objects_v2(bucket_, params_.prefix, token_,
+                                                   std::min<std::size_t>(params_.page_size, 1000));
+            s3::list_objects_result result = co_await std::move(listing);
+            for (auto& entry : result.contents) {
+                try {
+                    object_info info{.key = object_key(role_, entry.key),
+                                     .size = entry.size,
+                                     .last_modified = entry.last_modified,
+                                     .meta = {}};
+                    page.push_back(std::move(info));
+                } catch (const error&) {
+                    log::warning("skipping S3 key not usable here: " + bucket_ + "/" + entry.key);
+                }
+            }
+            token_ = result.next_continuation_token;
+            finished_ = !result.is_truncated || !token_;
+        }
+        co_return page;
+    }
+
+private:
+    s3_client& client_;
+    std::string bucket_;
+    bucket_role role_;
+    list_params params_;
+    std::optional<std::string> token_;
+    bool finished_ = false;
+};
+
+} // namespace
+
+s3_storage::s3_storage(std::unique_ptr<s3_client> client,
+                       s3_storage_params params,
+                       asio::any_io_executor file_executor)
+    : client_(std::move(client)), params_(std::move(params)), files_(std::move(file_executor)) {
+    for (auto role : {bucket_role::raw, bucket_role::meta, bucket_role::full})
+        if (!params_.buckets.contains(role) || params_.buckets.at(role).empty())
+            throw fatal("S3 storage needs three buckets: bucket_raw, bucket_meta and bucket_full");
+}
+
+s3_storage::~s3_storage() = default;
+
+const std::string& s3_storage::bucket(bucket_role role) const {
+    return params_.buckets.at(role);
+}
+
+s3_put_options s3_storage::options_for(const object_key& key, metadata meta) const {
+    s3_put_options options{.meta = std::move(meta)};
+    if (key.role() == bucket_role::raw)
+        options.storage_class = params_.raw_storage_class;
+    if (key.key().ends_with(".json"))
+        options.content_type = "application/json";
+    else if (key.key().ends_with(".csv"))
+        options.content_type = "text/csv";
+    else if (key.key().ends_with(".gz"))
+        options.content_type = "application/gzip";
+    return options;
+}
+
+asio::awaitable<void> s3_storage::put_bytes(object_key key, std::string bytes, metadata meta) {
+    auto options = options_for(key, std::move(meta));
+    auto put = client_->put_object(bucket(key.role()), key.key(), std::move(bytes), options);
+    co_await std::move(put);
+}
+
+asio::awaitable<void> s3_storage::put_file(object_key key, fs::path source, metadata meta) {
+    auto measure = [source] { return size_of(source); };
+    std::uint64_t size = co_await net::run_on(files_, std::move(measure));
+    if (size > params_.multipart_threshold) {
+        auto upload = upload_multipart(key, source, size, std::move(meta));
+        co_await std::move(upload);
+        co_return;
+    }
+    auto read = [source, size] { return read_range(source, 0, size); };
+    std::string bytes = co_await net::run_on(files_, std::move(read));
+    auto put = put_bytes(std::move(key), std::move(bytes), std::move(meta));
+    co_await std::move(put);
+}
+
+asio::awaitable<void> s3_storage::upload_multipart(object_key key,
+                                                   fs::path source,
+                                                   std::uint64_t size,
+                                                   metadata meta) {
+    auto options = options_for(key, std::move(meta));
+    auto create = client_->create_multipart_upload(bucket(key.role()), key.key(), options);
+    std::string upload_id = co_await std::move(create);
+    auto state = std::make_shared<multipart_state>(multipart_state{
+        .client = *client_,
+        .files = files_,
+        .bucket = bucket(key.role()),
+        .key = key.key(),
+        .upload_id = upload_id,
+        .source = source,
+        .size = size,
+        .part_size = choose_part_size(size, params_.part_size),
+    });
+    state->parts = static_cast<std::size_t>((size + state->part_size - 1) / state->part_size);
+    state->done.resize(state->parts);
+
+    auto executor = co_await asio::this_coro::executor;
+    using worker_op = decltype(asio::co_spawn(executor, part_worker(state), asio::deferred));
+    std::vector<worker_op> workers;
+    const std::size_t count = std::max<std::size_t>(1, std::min(params_.parallel_parts, state->parts));
+    for (std::size_t i = 0; i < count; ++i)
+        workers.push_back(asio::co_spawn(executor, part_worker(state), asio::deferred));
+    auto group = asio::experimental::make_parallel_group(std::move(workers));
+    auto [order, failures] =
+        co_await group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    std::exception_ptr failure;
+    for (const auto& each : failures)
+        if (each && !failure)
+            failure = each;
+    if (!failure) {
+        try {
+            auto complete = client_->complete_multipart_upload(state->bucket, state->key,
+                                                               upload_id, state->done);
+            co_await std::move(complete);
+            ++multipart_uploads_;
+            co_return;
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    }
+    // No orphan parts: the upload is aborted whatever failed (S3 bills stored parts).
+    try {
+        auto abort = client_->abort_multipart_upload(state->bucket, state->key, upload_id);
+        co_await std::move(abort);
+    } catch (const std::exception& e) {
+        log::warning("could not abort the multipart upload of " + state->bucket + "/" +
+                     state->key + " (" + e.what() + "); its parts may stay until a lifecycle "
+                     "rule removes them");
+    }
+    std::rethrow_exception(failure);
+}
+
+asio::awaitable<std::unique_ptr<object_writer>> s3_storage::open_writer(object_key key,
+                                                                        metadata meta) {
+    require_valid_metadata(meta);
+    std::string flat = key.key();
+    for (char& c : flat)
+        if (c == '/')
+            c = '_';
+    fs::path target = params_.staging_dir / (std::string(to_string(key.role())) + "_" + flat);
+    auto make = [target, key] {
+        std::error_code ignored;
+        fs::create_directories(target.parent_path(), ignored);
+        return detail::make_temp_file(target, key);
+    };
+    std::unique_ptr<detail::temp_file> temp = co_await net::run_on(files_, std::move(make));
+    co_return std::make_unique<s3_writer>(*this, std::move(key), std::move(meta), files_,
+                                          std::move(temp));
+}
+
+asio::awaitable<std::optional<object_info>> s3_storage::head(object_key key) {
+    auto request = client_->head_object(bucket(key.role()), key.key());
+    std::optional<s3_object_head> found = co_await std::move(request);
+    if (!found)
+        co_return std::nullopt;
+    co_return object_info{.key = key,
+                          .size = found->size,
+                          .last_modified = found->last_modified,
+                          .meta = std::move(found->meta)};
+}
+
+asio::awaitable<void> s3_storage::get_file(object_key key, fs::path target) {
+    auto file = std::make_shared<atomic_file>(target);
+    net::body_sink sink = [file](std::string_view chunk) { return write_chunk(file, chunk); };
+    auto download = client_->get_object(bucket(key.role()), key.key(), std::move(sink));
+    co_await std::move(download);
+    auto publish = [file] { file->commit(); };
+    co_await net::run_on(files_, std::move(publish));
+}
+
+asio::awaitable<std::unique_ptr<object_lister>> s3_storage::list(list_params params) {
+    auto role = params.role;
+    co_return std::make_unique<s3_lister>(*client_, bucket(role), role, std::move(params));
+}
+
+asio::awaitable<bool> s3_storage::remove(object_key key) {
+    auto request = client_->delete_object(bucket(key.role()), key.key());
+    co_await std::move(request);
+    co_return true;
+}
+
+std::string s3_storage::describe() const {
+    return params_.description.empty()
+               ? "s3 storage at " + client_->params().endpoint + " (buckets " +
+                     bucket(bucket_role::raw) + ", " + bucket(bucket_role::meta) + ", " +
+                     bucket(bucket_role::full) + ")"
+               : params_.description;
+}
+
+std::string s3_storage::location(const object_key& key) const {
+    return bucket(key.role()) + "/" + key.key();
+}
+
+} // namespace grin::storage
