@@ -181,7 +181,7 @@ run_set() { # name books archive_bytes decrypt_sample
   local synced connections
   synced=$(sed -n 's/^Sync finished: \([0-9,]*\) synced.*/\1/p' "$dir/sync.log" | tr -d ,)
   [[ $synced == "$books" ]] || die "synced '$synced' books, expected $books: $(tail -15 "$dir/sync.log")"
-  connections=$(sed -n 's/^Connections: GRIN \([0-9,]*\) opened.*/\1/p' "$dir/sync.log" | tr -d ,)
+  connections=$(sed -n 's/^Connections (GRIN and storage): \([0-9,]*\) opened.*/\1/p' "$dir/sync.log" | tr -d ,)
   local connections_line
   connections_line=$(grep '^Connections:' "$dir/sync.log")
   local stored

@@ -15,13 +15,13 @@ std::unique_ptr<storage> make_s3(const run::storage_settings& settings, storage_
     s3_endpoint_settings endpoint = resolve_s3_endpoint(settings);
     s3_credentials credentials = resolve_s3_credentials(settings);
     log::info("storage: " + endpoint.describe() + "; credentials " + credentials.describe());
-    s3_client_params client{
-        .endpoint = endpoint.endpoint_url.value_or("https://s3." + endpoint.region + ".amazonaws.com"),
-        .region = endpoint.region,
-        .path_style = endpoint.path_style,
-        .credentials = {.access_key_id = credentials.access_key_id,
-                        .secret_access_key = credentials.secret_access_key,
-                        .session_token = credentials.session_token}};
+    s3_client_params client{.endpoint = endpoint.endpoint_url.value_or(
+                                "https://s3." + endpoint.region + ".amazonaws.com"),
+                            .region = endpoint.region,
+                            .path_style = endpoint.path_style,
+                            .credentials = {.access_key_id = credentials.access_key_id,
+                                            .secret_access_key = credentials.secret_access_key,
+                                            .session_token = credentials.session_token}};
     s3_storage_params params;
     params.buckets = {{bucket_role::raw, endpoint.buckets["raw"]},
                       {bucket_role::meta, endpoint.buckets["meta"]},
@@ -44,7 +44,8 @@ std::unique_ptr<storage> make_storage(const run::storage_settings& settings,
                         "--storage-config base_path=DIR), or set storage_config.config."
                         "base_path in run_config.json");
         local_storage_params params{.base_path = base->second};
-        return std::make_unique<local_storage>(std::move(params), std::move(services.file_executor));
+        return std::make_unique<local_storage>(std::move(params),
+                                               std::move(services.file_executor));
     }
     if (settings.type == "gcs")
         throw fatal("Google Cloud Storage is not supported by this version; use --storage local, "

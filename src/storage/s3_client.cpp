@@ -127,7 +127,7 @@ asio::awaitable<net::http_response> s3_client::send(call request) {
             network_failure = failed.what();
         }
         bool retry = false;
-        std::optional<duration> retry_after;
+        std::optional<net::duration> retry_after;
         if (network_failure) {
             if (!policy.retry_network_errors || attempt >= policy.max_attempts)
                 throw error("S3 " + request.operation + " " + request.bucket + "/" + request.key +
@@ -198,7 +198,8 @@ asio::awaitable<s3_object_head>
 s3_client::get_object(std::string bucket, std::string key, net::body_sink sink) {
     call request{.operation = "GetObject", .method = "GET", .bucket = bucket, .key = key};
     net::http_request signed_request = sign(request);
-    auto download = net::download(pool_, std::move(signed_request), std::move(sink), params_.request);
+    auto download =
+        net::download(pool_, std::move(signed_request), std::move(sink), params_.request);
     net::http_response response = co_await std::move(download);
     if (!response.ok())
         fail(request, response);
@@ -220,11 +221,8 @@ s3_client::create_multipart_upload(std::string bucket, std::string key, s3_put_o
     co_return s3::parse_initiate_multipart_upload(response.body).upload_id;
 }
 
-asio::awaitable<std::string> s3_client::upload_part(std::string bucket,
-                                                    std::string key,
-                                                    std::string upload_id,
-                                                    int part_number,
-                                                    std::string body) {
+asio::awaitable<std::string> s3_client::upload_part(
+    std::string bucket, std::string key, std::string upload_id, int part_number, std::string body) {
     call request{.operation = "UploadPart",
                  .method = "PUT",
                  .bucket = bucket,

@@ -4,8 +4,6 @@
 #include <grin/net/run_on.hpp>
 #include <grin/storage/s3_storage.hpp>
 
-#include "local_files.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -13,6 +11,8 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+
+#include "local_files.hpp"
 
 namespace grin::storage {
 namespace asio = boost::asio;
@@ -38,7 +38,8 @@ std::string read_range(const fs::path& path, std::uint64_t offset, std::uint64_t
     std::string out(length, '\0');
     std::uint64_t done = 0;
     while (done < length) {
-        ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+        ssize_t n =
+            ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -257,10 +258,8 @@ asio::awaitable<void> s3_storage::put_file(object_key key, fs::path source, meta
     co_await std::move(put);
 }
 
-asio::awaitable<void> s3_storage::upload_multipart(object_key key,
-                                                   fs::path source,
-                                                   std::uint64_t size,
-                                                   metadata meta) {
+asio::awaitable<void>
+s3_storage::upload_multipart(object_key key, fs::path source, std::uint64_t size, metadata meta) {
     auto options = options_for(key, std::move(meta));
     auto create = client_->create_multipart_upload(bucket(key.role()), key.key(), options);
     std::string upload_id = co_await std::move(create);
@@ -280,7 +279,8 @@ asio::awaitable<void> s3_storage::upload_multipart(object_key key,
     auto executor = co_await asio::this_coro::executor;
     using worker_op = decltype(asio::co_spawn(executor, part_worker(state), asio::deferred));
     std::vector<worker_op> workers;
-    const std::size_t count = std::max<std::size_t>(1, std::min(params_.parallel_parts, state->parts));
+    const std::size_t count =
+        std::max<std::size_t>(1, std::min(params_.parallel_parts, state->parts));
     for (std::size_t i = 0; i < count; ++i)
         workers.push_back(asio::co_spawn(executor, part_worker(state), asio::deferred));
     auto group = asio::experimental::make_parallel_group(std::move(workers));
@@ -292,8 +292,8 @@ asio::awaitable<void> s3_storage::upload_multipart(object_key key,
             failure = each;
     if (!failure) {
         try {
-            auto complete = client_->complete_multipart_upload(state->bucket, state->key,
-                                                               upload_id, state->done);
+            auto complete = client_->complete_multipart_upload(state->bucket, state->key, upload_id,
+                                                               state->done);
             co_await std::move(complete);
             ++multipart_uploads_;
             co_return;
@@ -306,8 +306,9 @@ asio::awaitable<void> s3_storage::upload_multipart(object_key key,
         auto abort = client_->abort_multipart_upload(state->bucket, state->key, upload_id);
         co_await std::move(abort);
     } catch (const std::exception& e) {
-        log::warning("could not abort the multipart upload of " + state->bucket + "/" +
-                     state->key + " (" + e.what() + "); its parts may stay until a lifecycle "
+        log::warning("could not abort the multipart upload of " + state->bucket + "/" + state->key +
+                     " (" + e.what() +
+                     "); its parts may stay until a lifecycle "
                      "rule removes them");
     }
     std::rethrow_exception(failure);

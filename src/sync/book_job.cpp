@@ -214,9 +214,8 @@ private:
         }
         c_.tasks.add(task::check, task_result::skipped);
         plan("skip (archive already in storage with this ETag)");
-        json meta = {{"reason", "skip_found_in_storage"},
-                     {"reconciled_from_storage", true},
-                     {"etag", etag}};
+        json meta = {
+            {"reason", "skip_found_in_storage"}, {"reconciled_from_storage", true}, {"etag", etag}};
         co_await record({status(barcode_, "sync", "completed", meta)},
                         {{"last_etag_check", checked_at},
                          {"storage_path", c_.store.location(archive_key)},

@@ -234,10 +234,11 @@ void print_summary(console& out,
                   megabytes(totals.archive_bytes) + " of archives, " +
                   with_thousands(totals.download_retries) + " download retries",
               false);
-    out.print("Connections: GRIN " + with_thousands(pool.connections_opened) + " opened (" +
-                  with_thousands(pool.reuses) + " reuses, " + with_thousands(pool.full_handshakes) +
-                  " full TLS handshakes, " + with_thousands(pool.resumed_handshakes) +
-                  " resumed), SQLite " + std::to_string(db::connections_opened()) + " opened",
+    out.print("Connections (GRIN and storage): " + with_thousands(pool.connections_opened) +
+                  " opened (" + with_thousands(pool.reuses) + " reuses, " +
+                  with_thousands(pool.full_handshakes) + " full TLS handshakes, " +
+                  with_thousands(pool.resumed_handshakes) + " resumed), SQLite " +
+                  std::to_string(db::connections_opened()) + " opened",
               false);
     if (totals.teardown) {
         for (const auto& line : totals.teardown->done)
@@ -307,9 +308,9 @@ int run_sync(const sync_run_params& params) {
     const std::filesystem::path staging = settings.staging_dir
                                               ? std::filesystem::path(*settings.staging_dir)
                                               : params.run_dir / "staging";
-    auto store = storage::make_storage(config.storage, {.file_executor = files.get_executor(),
-                                                        .pool = &pool,
-                                                        .staging_dir = staging});
+    auto store = storage::make_storage(
+        config.storage,
+        {.file_executor = files.get_executor(), .pool = &pool, .staging_dir = staging});
     storage::key_layout layout({.run_name = config.run_name,
                                 .prefix = config.storage.prefix,
                                 .kind = config.storage.type == "local"
@@ -318,11 +319,12 @@ int run_sync(const sync_run_params& params) {
 
     // Where the decrypted archives land: the storage tree for local storage, staging for
     // object stores.
-    std::filesystem::path landing = config.storage.type == "local" && !settings.staging_dir
-                                        ? std::filesystem::path(config.storage.config.contains("base_path")
-                                                                    ? config.storage.config.at("base_path")
-                                                                    : params.run_dir.string())
-                                        : staging;
+    std::filesystem::path landing =
+        config.storage.type == "local" && !settings.staging_dir
+            ? std::filesystem::path(config.storage.config.contains("base_path")
+                                        ? config.storage.config.at("base_path")
+                                        : params.run_dir.string())
+            : staging;
     disk_guard disk(io.get_executor(), {.path = existing_ancestor(landing),
                                         .threshold = settings.disk_space_threshold});
 

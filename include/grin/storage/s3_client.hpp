@@ -70,10 +70,8 @@ class s3_client {
 public:
     s3_client(net::https_pool& pool, s3_client_params params);
 
-    boost::asio::awaitable<std::string> put_object(std::string bucket,
-                                                   std::string key,
-                                                   std::string body,
-                                                   s3_put_options options);
+    boost::asio::awaitable<std::string>
+    put_object(std::string bucket, std::string key, std::string body, s3_put_options options);
     // nullopt for 404.
     boost::asio::awaitable<std::optional<s3_object_head>> head_object(std::string bucket,
                                                                       std::string key);
@@ -89,10 +87,11 @@ public:
                                                     std::string upload_id,
                                                     int part_number,
                                                     std::string body);
-    boost::asio::awaitable<std::string> complete_multipart_upload(std::string bucket,
-                                                                  std::string key,
-                                                                  std::string upload_id,
-                                                                  std::vector<s3::completed_part> parts);
+    boost::asio::awaitable<std::string>
+    complete_multipart_upload(std::string bucket,
+                              std::string key,
+                              std::string upload_id,
+                              std::vector<s3::completed_part> parts);
     boost::asio::awaitable<void>
     abort_multipart_upload(std::string bucket, std::string key, std::string upload_id);
 

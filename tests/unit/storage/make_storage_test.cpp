@@ -34,15 +34,11 @@ TEST(make_storage, local_without_base_path_says_which_flag_to_pass) {
     EXPECT_NE(fatal_message(settings).find("--storage-path"), std::string::npos);
 }
 
-TEST(make_storage, object_stores_are_an_honest_limitation) {
+TEST(make_storage, object_stores_need_the_pool_and_say_what_is_missing) {
     for (const char* type : {"s3", "r2", "minio"}) {
         grin::run::storage_settings settings{.type = type};
-        std::string message = fatal_message(settings);
-        EXPECT_NE(message.find("S3-compatible storage"), std::string::npos) << message;
-        EXPECT_NE(message.find("is not supported by this version yet; use --storage local"),
-                  std::string::npos)
-            << message;
-        EXPECT_EQ(message.find("not built"), std::string::npos) << message;
+        std::string message = fatal_message(settings); // the overload without a pool
+        EXPECT_NE(message.find("connection pool"), std::string::npos) << message;
     }
 }
 
