@@ -183,7 +183,7 @@ run_set() { # name books archive_bytes decrypt_sample
   [[ $synced == "$books" ]] || die "synced '$synced' books, expected $books: $(tail -15 "$dir/sync.log")"
   connections=$(sed -n 's/^Connections (GRIN and storage): \([0-9,]*\) opened.*/\1/p' "$dir/sync.log" | tr -d ,)
   local connections_line
-  connections_line=$(grep '^Connections:' "$dir/sync.log")
+  connections_line=$(grep '^Connections (GRIN and storage):' "$dir/sync.log")
   local stored
   stored=$(find "$dir/storage" -name '*.tar.gz' | wc -l)
   ((stored == books)) || die "$stored archives stored, expected $books"
