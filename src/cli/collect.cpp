@@ -12,11 +12,15 @@
 #include <grin/run/csv_export.hpp>
 #include <grin/run/run_config.hpp>
 #include <grin/run/session_lock.hpp>
+#include <grin/storage/key_layout.hpp>
+#include <grin/storage/make_storage.hpp>
+#include <grin/sync/teardown.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <iostream>
 
@@ -136,21 +140,38 @@ void validate_storage(const run::run_config& config) {
 struct collect_outcome {
     collect::collect_summary summary;
     std::uint64_t exported = 0;
+    sync::teardown_report copies;
+};
+
+// Where the run's copies go (meta bucket: run_config.json, CSV, database copy), with the
+// layout of the run's keys.
+struct run_storage {
+    storage::storage& store;
+    storage::key_layout layout;
+    asio::any_io_executor files;
 };
 
 asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                                       db::database& database,
                                                       collect::collect_params params,
                                                       const std::atomic<bool>& stop,
-                                                      std::filesystem::path csv) {
+                                                      run_storage storage,
+                                                      std::filesystem::path run_dir) {
     co_await grin.probe();
+    // Wrong storage settings stop the run before any GRIN listing, not at its end.
+    co_await storage.store.prepare_for_writes();
+    co_await sync::store_run_config(storage.store, storage.layout, run_dir / "run_config.json");
     collect::progress_sink progress = [](const std::string& line) {
         std::cout << line << std::endl;
         log::debug(line);
     };
     collect_outcome outcome;
     outcome.summary = co_await collect::collect_books(grin, database, params, stop, progress);
-    outcome.exported = co_await run::export_books_csv(database, csv);
+    // grin-transfer's end of collect: CSV (uncompressed) and a database copy in meta.
+    sync::teardown_params copies{.run_dir = run_dir, .compress_meta = false};
+    outcome.copies =
+        co_await sync::run_teardown(database, storage.store, storage.layout, storage.files, copies);
+    outcome.exported = outcome.copies.exported_rows;
     co_return outcome;
 }
 
@@ -202,6 +223,15 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     client_params.page_size = options.page_size;
     api::client grin(pool, tokens, client_params);
     db::database database({.path = config.sqlite_db_path});
+    asio::thread_pool files(2);
+    auto store = storage::make_storage(
+        config.storage,
+        {.file_executor = files.get_executor(), .pool = &pool, .staging_dir = run_dir / "staging"});
+    storage::key_layout layout({.run_name = config.run_name,
+                                .prefix = config.storage.prefix,
+                                .kind = config.storage.type == "local"
+                                            ? storage::layout_kind::local_directory
+                                            : storage::layout_kind::object_store});
 
     collect::collect_params params;
     if (options.limit > 0)
@@ -240,8 +270,11 @@ int run_collect(CLI::App& sub, const collect_options& options) {
         signals.cancel();
     };
     auto csv = run_dir / "books_export.csv";
-    asio::co_spawn(io, run_collect_pipeline(grin, database, params, stop, csv), on_done);
+    run_storage copies_to{.store = *store, .layout = layout, .files = files.get_executor()};
+    asio::co_spawn(io, run_collect_pipeline(grin, database, params, stop, copies_to, run_dir),
+                   on_done);
     io.run();
+    files.join();
     database.stop();
     if (!finished)
         return 130;
@@ -257,6 +290,14 @@ int run_collect(CLI::App& sub, const collect_options& options) {
                       ? ", " + std::to_string(summary.invalid_rows) + " malformed rows skipped"
                       : "")
               << "\nExported " << outcome.exported << " books to " << csv.string() << std::endl;
+    for (const auto& line : outcome.copies.done)
+        log::info("collect copies: " + line);
+    if (!outcome.copies.failures.empty()) {
+        std::cerr << "Copies to storage completed with errors:\n";
+        for (const auto& [step, message] : outcome.copies.failures)
+            std::cerr << "  x " << step << ": " << log::redact(message) << "\n";
+        return summary.interrupted ? 130 : 1;
+    }
     return summary.interrupted ? 130 : 0;
 }
 

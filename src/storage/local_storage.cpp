@@ -1,7 +1,7 @@
 #include <grin/core/error.hpp>
+#include <grin/net/run_on.hpp>
 #include <grin/storage/local_storage.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <mutex>
@@ -13,24 +13,11 @@ namespace grin::storage {
 namespace asio = boost::asio;
 namespace {
 
-// Runs `function` where it is resumed: used as the body co_spawned onto the file executor.
-template <class Function>
-asio::awaitable<std::invoke_result_t<Function&>> call_here(Function function) {
-    if constexpr (std::is_void_v<std::invoke_result_t<Function&>>) {
-        function();
-        co_return;
-    } else {
-        co_return function();
-    }
-}
-
-// Runs blocking `function` on `files`; the caller resumes on its own executor (co_spawn
-// delivers the completion through the awaiting coroutine's executor).
+// Runs blocking `function` on `files`; the caller resumes on its own executor.
 template <class Function>
 asio::awaitable<std::invoke_result_t<Function&>> on_files(asio::any_io_executor files,
                                                           Function function) {
-    auto work = call_here(std::move(function));
-    co_return co_await asio::co_spawn(files, std::move(work), asio::use_awaitable);
+    co_return co_await net::run_on(std::move(files), std::move(function));
 }
 
 // The streaming writer: a temporary file filled chunk by chunk on the file executor.
@@ -165,6 +152,20 @@ std::filesystem::path local_storage::path_of(const object_key& key) const {
 
 std::string local_storage::location(const object_key& key) const {
     return path_of(key).string();
+}
+
+asio::awaitable<void> local_storage::prepare_for_writes() {
+    auto base = params_.base_path;
+    auto make = [base] {
+        for (const char* role : {"raw", "meta", "full"}) {
+            std::error_code failed;
+            std::filesystem::create_directories(base / role, failed);
+            if (failed)
+                throw error("cannot create " + (base / role).string() + ": " + failed.message(),
+                            {.step = "storage", .url = (base / role).string()});
+        }
+    };
+    co_await on_files(files_, std::move(make));
 }
 
 std::string local_storage::describe() const {

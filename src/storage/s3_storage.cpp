@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <fcntl.h>
+#include <set>
 #include <unistd.h>
 
 #include "local_files.hpp"
@@ -361,6 +362,20 @@ asio::awaitable<bool> s3_storage::remove(object_key key) {
     auto request = client_->delete_object(bucket(key.role()), key.key());
     co_await std::move(request);
     co_return true;
+}
+
+asio::awaitable<void> s3_storage::prepare_for_writes() {
+    std::set<std::string> buckets;
+    for (const auto& [role, name] : params_.buckets)
+        buckets.insert(name);
+    for (const auto& name : buckets) {
+        auto check = client_->bucket_exists(name);
+        if (co_await std::move(check))
+            continue;
+        log::info("creating bucket " + name);
+        auto create = client_->create_bucket(name);
+        co_await std::move(create);
+    }
 }
 
 std::string s3_storage::describe() const {

@@ -1,6 +1,7 @@
 #include <grin/sync/async_gate.hpp>
 
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -37,6 +38,9 @@ asio::awaitable<gate_permit> async_gate::acquire() {
         ++in_use_;
         co_return gate_permit(this);
     }
+    // A cancelled coroutine would otherwise throw from the co_await below before this
+    // frame could leave the queue (and a slot handed over at that moment would be lost).
+    co_await asio::this_coro::throw_if_cancelled(false);
     asio::steady_timer timer(executor_, asio::steady_timer::time_point::max());
     waiter self{.timer = &timer};
     waiters_.push_back(&self);

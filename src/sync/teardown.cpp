@@ -11,14 +11,15 @@ namespace asio = boost::asio;
 
 namespace {
 
-asio::awaitable<std::string> export_csv(db::database& database,
+asio::awaitable<std::string> export_csv(std::uint64_t& rows,
+                                        db::database& database,
                                         storage::storage& store,
                                         const storage::key_layout& layout,
                                         asio::any_io_executor files,
                                         teardown_params params) {
     auto csv = params.run_dir / "books_export.csv";
     auto exporting = run::export_books_csv(database, csv);
-    std::uint64_t rows = co_await std::move(exporting);
+    rows = co_await std::move(exporting);
     std::filesystem::path upload = csv;
     if (params.compress_meta) {
         upload = params.run_dir / "books_export.csv.gz";
@@ -78,6 +79,13 @@ std::uint64_t empty_directory(const std::filesystem::path& dir) {
 
 } // namespace
 
+asio::awaitable<void> store_run_config(storage::storage& store,
+                                       const storage::key_layout& layout,
+                                       std::filesystem::path config_file) {
+    auto put = store.put_file(layout.run_config(), std::move(config_file), {});
+    co_await std::move(put);
+}
+
 asio::awaitable<teardown_report> run_teardown(db::database& database,
                                               storage::storage& store,
                                               const storage::key_layout& layout,
@@ -87,7 +95,7 @@ asio::awaitable<teardown_report> run_teardown(db::database& database,
     if (params.export_csv) {
         std::exception_ptr failure;
         try {
-            auto step = export_csv(database, store, layout, files, params);
+            auto step = export_csv(report.exported_rows, database, store, layout, files, params);
             report.done.push_back(co_await std::move(step));
         } catch (...) {
             failure = std::current_exception();

@@ -29,13 +29,13 @@ temp_dir::~temp_dir() {
 std::filesystem::path binary_dir() {
     if (const char* dir = std::getenv("GRIN_BINARY_DIR"))
         return dir;
-    return std::filesystem::current_path();
+    return GRIN_TEST_BINARY_DIR;
 }
 
 std::filesystem::path source_dir() {
     if (const char* dir = std::getenv("GRIN_SOURCE_DIR"))
         return dir;
-    return std::filesystem::current_path();
+    return GRIN_TEST_SOURCE_DIR;
 }
 
 command_result run_command(const std::string& command, std::chrono::seconds cap) {

@@ -58,6 +58,7 @@ public:
     boost::asio::awaitable<void> get_file(object_key key, std::filesystem::path target) override;
     boost::asio::awaitable<std::unique_ptr<object_lister>> list(list_params params) override;
     boost::asio::awaitable<bool> remove(object_key key) override;
+    boost::asio::awaitable<void> prepare_for_writes() override;
 
     std::string describe() const override;
     // "<bucket>/<key>", as grin-transfer records books.storage_path.

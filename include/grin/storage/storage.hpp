@@ -123,6 +123,12 @@ public:
     // (S3 cannot tell and always returns true).
     virtual boost::asio::awaitable<bool> remove(object_key key) = 0;
 
+    // Makes sure the run can write before it starts: local storage creates raw/, meta/
+    // and full/; an object store checks each bucket (HeadBucket) and creates a missing
+    // one, so that a wrong endpoint, bucket or credential stops the run at once with a
+    // clear message instead of failing every book.
+    virtual boost::asio::awaitable<void> prepare_for_writes() = 0;
+
     // "local storage at /data/grin", "s3 storage at https://host (buckets a, b, c)".
     virtual std::string describe() const = 0;
     // Where `key` lives, for messages and books.storage_path: a file path or bucket/key.

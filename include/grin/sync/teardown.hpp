@@ -33,9 +33,15 @@ struct teardown_params {
 };
 
 struct teardown_report {
+    std::uint64_t exported_rows = 0;
     std::vector<std::string> done;                             // one line per step
     std::vector<std::pair<std::string, std::string>> failures; // step, error
 };
+
+// collect's start: run_config.json into the meta bucket (uncompressed, as grin-transfer).
+boost::asio::awaitable<void> store_run_config(storage::storage& store,
+                                              const storage::key_layout& layout,
+                                              std::filesystem::path config_file);
 
 boost::asio::awaitable<teardown_report> run_teardown(db::database& database,
                                                      storage::storage& store,
