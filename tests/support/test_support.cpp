@@ -35,7 +35,9 @@ std::filesystem::path binary_dir() {
 std::filesystem::path source_dir() {
     if (const char* dir = std::getenv("GRIN_SOURCE_DIR"))
         return dir;
-    return std::filesystem::current_path();
+    // ctest does not pass GRIN_SOURCE_DIR (gtest_discover_tests keeps only the first
+    // ENVIRONMENT entry, see tests/unit/storage/CMakeLists.txt): the configured tree.
+    return GRIN_TEST_SOURCE_DIR;
 }
 
 command_result run_command(const std::string& command, std::chrono::seconds cap) {
