@@ -157,10 +157,19 @@ asio::awaitable<net::http_response> s3_client::send(call request) {
 
 void s3_client::fail(const call& request, const net::http_response& response) const {
     std::string detail = "HTTP " + std::to_string(response.status);
-    if (auto body = s3::parse_error(response.body))
+    if (auto body = s3::parse_error(response.body)) {
         detail += " " + s3::describe(*body);
-    else if (auto id = response.header("x-amz-request-id"))
-        detail += " (request id " + *id + ")";
+    } else {
+        // HEAD answers have no body, so no S3 error code: say what a 403 usually means
+        // (the same keys fail the next PutObject with the code itself).
+        if (request.method == "HEAD" && response.status == 403)
+            detail += " Forbidden (a HEAD answer carries no error code: a wrong secret key "
+                      "(SignatureDoesNotMatch), an unknown access key (InvalidAccessKeyId), "
+                      "a clock more than 15 minutes off (RequestTimeTooSkewed) or no "
+                      "permission for this bucket)";
+        if (auto id = response.header("x-amz-request-id"))
+            detail += " (request id " + *id + ")";
+    }
     throw error("S3 " + request.operation + " " + request.bucket +
                     (request.key.empty() ? "" : "/" + request.key) + " failed: " + detail,
                 {.step = "storage",

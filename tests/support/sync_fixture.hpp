@@ -1,7 +1,8 @@
 #pragma once
 // The sync pipeline end to end: a grin-emulator, `grin collect` into a run with local
-// storage, then `grin sync pipeline` runs; helpers to read the emulator's stats, drive its
-// control endpoints and compare stored archives with what the emulator encrypted.
+// storage (or the storage `storage_args` name: sync_s3_fixture in tests/integration/sync_s3),
+// then `grin sync pipeline` runs; helpers to read the emulator's stats, drive its control
+// endpoints and compare stored archives with what the emulator encrypted.
 // Header-only so that each sync test binary compiles it with its own flags.
 #include <grin/emulator/archive_builder.hpp>
 #include <grin/emulator/catalogue.hpp>
@@ -51,6 +52,10 @@ public:
     emulator_instance emulator;
     library_shape shape;
     std::string run_name = "r1";
+    // collect's storage flags; empty: --storage local --storage-path storage_root().
+    std::vector<std::string> storage_args;
+    // Added to every grin child's environment (e.g. AWS_* keys for S3 storage).
+    std::map<std::string, std::string> extra_env;
 
     std::filesystem::path output_root() { return work / "output"; }
     std::filesystem::path run_dir() { return output_root() / run_name; }
@@ -78,7 +83,9 @@ public:
     }
 
     std::map<std::string, std::string> grin_env() {
-        return {{"GRIN_CREDENTIALS_DIR", emulator.credentials_dir.string()}};
+        std::map<std::string, std::string> env = extra_env;
+        env["GRIN_CREDENTIALS_DIR"] = emulator.credentials_dir.string();
+        return env;
     }
 
     std::unique_ptr<child_process> start_grin(std::vector<std::string> args) {
@@ -92,23 +99,18 @@ public:
         return {code, process->output()};
     }
 
-    // `grin collect` of the whole library into run_name with local storage.
+    // `grin collect` of the whole library into run_name with local storage (or
+    // storage_args).
     void collect(std::vector<std::string> extra = {}) {
-        std::vector<std::string> args = {"collect",
-                                         "--run-name",
-                                         run_name,
-                                         "--output-root",
-                                         output_root().string(),
-                                         "--library-directory",
-                                         shape.library,
-                                         "--storage",
-                                         "local",
-                                         "--storage-path",
-                                         storage_root().string(),
-                                         "--grin-base-url",
-                                         emulator.url + "/libraries/",
-                                         "--ca-file",
-                                         emulator.ca_file};
+        std::vector<std::string> args = {
+            "collect",       "--run-name",           run_name,
+            "--output-root", output_root().string(), "--library-directory",
+            shape.library,   "--grin-base-url",      emulator.url + "/libraries/",
+            "--ca-file",     emulator.ca_file};
+        std::vector<std::string> storage = storage_args;
+        if (storage.empty())
+            storage = {"--storage", "local", "--storage-path", storage_root().string()};
+        args.insert(args.end(), storage.begin(), storage.end());
         args.insert(args.end(), extra.begin(), extra.end());
         auto result = grin(args);
         ASSERT_EQ(result.exit_code, 0) << result.output;
