@@ -100,8 +100,11 @@ net::http_request s3_client::sign(const call& request) const {
     unsigned_request.query = request.query;
     unsigned_request.headers = request.headers;
     if (!request.body.empty() || request.method == "PUT" || request.method == "POST")
-        unsigned_request.headers.emplace_back("content-md5", md5_base64(request.body));
-    unsigned_request.payload_hash = sha256_hex(request.body);
+        unsigned_request.headers.emplace_back("content-md5", request.body_md5_base64.empty()
+                                                                 ? md5_base64(request.body)
+                                                                 : request.body_md5_base64);
+    unsigned_request.payload_hash =
+        request.body_sha256_hex.empty() ? sha256_hex(request.body) : request.body_sha256_hex;
     sigv4_result signed_request = signer_.sign(unsigned_request, params_.credentials, now_utc());
 
     net::http_request out;
@@ -177,13 +180,20 @@ void s3_client::fail(const call& request, const net::http_response& response) co
                  .http_status = response.status});
 }
 
-asio::awaitable<std::string> s3_client::put_object(std::string bucket,
-                                                   std::string key,
-                                                   std::string body,
-                                                   s3_put_options options) {
+s3_body make_s3_body(std::string bytes) {
+    s3_body body{.bytes = std::move(bytes)};
+    body.sha256_hex = sha256_hex(body.bytes);
+    body.md5_base64 = md5_base64(body.bytes);
+    return body;
+}
+
+asio::awaitable<std::string>
+s3_client::put_object(std::string bucket, std::string key, s3_body body, s3_put_options options) {
     call request{.operation = "PutObject", .method = "PUT", .bucket = bucket, .key = key};
     add_put_headers(request.headers, options);
-    request.body = std::move(body);
+    request.body = std::move(body.bytes);
+    request.body_sha256_hex = std::move(body.sha256_hex);
+    request.body_md5_base64 = std::move(body.md5_base64);
     auto sending = send(request);
     net::http_response response = co_await std::move(sending);
     if (!response.ok())
@@ -231,13 +241,15 @@ s3_client::create_multipart_upload(std::string bucket, std::string key, s3_put_o
 }
 
 asio::awaitable<std::string> s3_client::upload_part(
-    std::string bucket, std::string key, std::string upload_id, int part_number, std::string body) {
+    std::string bucket, std::string key, std::string upload_id, int part_number, s3_body body) {
     call request{.operation = "UploadPart",
                  .method = "PUT",
                  .bucket = bucket,
                  .key = key,
                  .query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}}};
-    request.body = std::move(body);
+    request.body = std::move(body.bytes);
+    request.body_sha256_hex = std::move(body.sha256_hex);
+    request.body_md5_base64 = std::move(body.md5_base64);
     auto sending = send(request);
     net::http_response response = co_await std::move(sending);
     if (!response.ok())

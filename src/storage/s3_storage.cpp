@@ -88,8 +88,10 @@ asio::awaitable<void> part_worker(std::shared_ptr<multipart_state> state) {
             std::uint64_t offset = index * state->part_size;
             std::uint64_t length = std::min(state->part_size, state->size - offset);
             auto path = state->source;
-            auto read = [path, offset, length] { return read_range(path, offset, length); };
-            std::string body = co_await net::run_on(state->files, std::move(read));
+            auto read = [path, offset, length] {
+                return make_s3_body(read_range(path, offset, length));
+            };
+            s3_body body = co_await net::run_on(state->files, std::move(read));
             auto upload = state->client.upload_part(state->bucket, state->key, state->upload_id,
                                                     static_cast<int>(index + 1), std::move(body));
             std::string etag = co_await std::move(upload);
@@ -241,7 +243,8 @@ s3_put_options s3_storage::options_for(const object_key& key, metadata meta) con
 
 asio::awaitable<void> s3_storage::put_bytes(object_key key, std::string bytes, metadata meta) {
     auto options = options_for(key, std::move(meta));
-    auto put = client_->put_object(bucket(key.role()), key.key(), std::move(bytes), options);
+    auto put =
+        client_->put_object(bucket(key.role()), key.key(), make_s3_body(std::move(bytes)), options);
     co_await std::move(put);
 }
 
@@ -253,9 +256,10 @@ asio::awaitable<void> s3_storage::put_file(object_key key, fs::path source, meta
         co_await std::move(upload);
         co_return;
     }
-    auto read = [source, size] { return read_range(source, 0, size); };
-    std::string bytes = co_await net::run_on(files_, std::move(read));
-    auto put = put_bytes(std::move(key), std::move(bytes), std::move(meta));
+    auto read = [source, size] { return make_s3_body(read_range(source, 0, size)); };
+    s3_body body = co_await net::run_on(files_, std::move(read));
+    auto options = options_for(key, std::move(meta));
+    auto put = client_->put_object(bucket(key.role()), key.key(), std::move(body), options);
     co_await std::move(put);
 }
 

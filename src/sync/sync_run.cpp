@@ -134,6 +134,11 @@ asio::awaitable<void> insert_unknown(db::database& database, std::vector<std::st
 asio::awaitable<run_totals> run_all(run_services s) {
     run_totals totals;
     const auto& params = s.params;
+    if (!params.dry_run) {
+        // A wrong endpoint, bucket or credential stops the run here, not book by book.
+        auto preparing = s.store.prepare_for_writes();
+        co_await std::move(preparing);
+    }
     auto loading = load_known_failures(s.grin);
     known_failures failures = co_await std::move(loading);
     s.failures = std::move(failures);
