@@ -287,8 +287,8 @@ TEST_F(storage_cli, rm_asks_on_a_terminal) {
     make_run("r1");
     const auto before = settled_storage();
     // script(1) runs grin on a pseudo-terminal and feeds it our standard input.
-    auto on_terminal = [&](const std::string& answer) {
-        std::string command = built_binary_path() + " storage rm full --run-name r1 " +
+    auto on_terminal = [&](const std::string& answer, const std::string& args = "full") {
+        std::string command = built_binary_path() + " storage rm " + args + " --run-name r1 " +
                               "--output-root '" + output_root().string() + "'";
         return test::run_command(
             "printf '" + answer + "\\n' | script -qec \"" + command + "\" /dev/null", 120s);
@@ -305,6 +305,20 @@ TEST_F(storage_cli, rm_asks_on_a_terminal) {
               std::string::npos)
         << confirmed.output;
     EXPECT_TRUE(files_under(storage_root() / "full" / "r1").empty());
+
+    // --all-runs wants the bucket's name (here the directory), even after --yes.
+    const auto meta_dir = (storage_root() / "meta").string();
+    const auto meta_files = files_under(meta_dir);
+    ASSERT_FALSE(meta_files.empty());
+    auto only_yes = on_terminal("yes", "meta --all-runs --yes");
+    EXPECT_NE(only_yes.output.find("Type the bucket name (" + meta_dir + ") to confirm"),
+              std::string::npos)
+        << only_yes.output;
+    EXPECT_NE(only_yes.output.find("Not confirmed"), std::string::npos) << only_yes.output;
+    EXPECT_EQ(files_under(meta_dir), meta_files);
+    auto named = on_terminal(meta_dir, "meta --all-runs");
+    EXPECT_EQ(named.exit_code, 0) << named.output;
+    EXPECT_TRUE(files_under(meta_dir).empty()) << named.output;
 }
 
 TEST_F(storage_cli, cp_fetches_a_byte_identical_file) {
