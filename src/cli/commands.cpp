@@ -8,6 +8,7 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_auth(app, commands);
     add_decrypt(app, commands);
     add_sync(app, commands);
+    add_storage(app, commands);
 }
 
 } // namespace grin::cli

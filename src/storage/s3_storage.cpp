@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <fcntl.h>
+#include <map>
 #include <set>
 #include <unistd.h>
 
@@ -380,6 +381,34 @@ asio::awaitable<void> s3_storage::prepare_for_writes() {
         auto create = client_->create_bucket(name);
         co_await std::move(create);
     }
+}
+
+asio::awaitable<remove_many_result> s3_storage::remove_many(std::vector<object_key> keys) {
+    remove_many_result result;
+    std::size_t start = 0;
+    while (start < keys.size()) {
+        // One request: consecutive keys of one role, at most 1,000 of them.
+        const bucket_role role = keys[start].role();
+        std::size_t end = start;
+        std::vector<std::string> names;
+        while (end < keys.size() && keys[end].role() == role && names.size() < s3::max_delete_keys)
+            names.push_back(keys[end++].key());
+        auto request = client_->delete_objects(bucket(role), std::move(names));
+        s3::delete_result answer = co_await std::move(request);
+        std::map<std::string, std::string> errors;
+        for (auto& failure : answer.errors)
+            errors[failure.key] = failure.code + ": " + failure.message;
+        // s3_client asks in quiet mode: the answer lists only the keys that failed. (S3
+        // reports a key that did not exist as deleted.)
+        for (std::size_t i = start; i < end; ++i) {
+            if (auto found = errors.find(keys[i].key()); found != errors.end())
+                result.failed.push_back({.key = keys[i], .message = found->second});
+            else
+                ++result.removed;
+        }
+        start = end;
+    }
+    co_return result;
 }
 
 std::string s3_storage::describe() const {

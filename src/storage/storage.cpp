@@ -43,4 +43,20 @@ void require_valid_metadata(const metadata& meta) {
                     {.step = "storage"});
 }
 
+boost::asio::awaitable<remove_many_result> storage::remove_many(std::vector<object_key> keys) {
+    remove_many_result result;
+    for (auto& key : keys) {
+        try {
+            auto removing = remove(key);
+            if (co_await std::move(removing))
+                ++result.removed;
+            else
+                ++result.missing;
+        } catch (const error& failure) {
+            result.failed.push_back({.key = std::move(key), .message = failure.what()});
+        }
+    }
+    co_return result;
+}
+
 } // namespace grin::storage

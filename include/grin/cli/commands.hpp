@@ -24,9 +24,15 @@ void add_collect(CLI::App& app, command_list& commands);
 void add_auth(CLI::App& app, command_list& commands);
 void add_decrypt(CLI::App& app, command_list& commands);
 void add_sync(CLI::App& app, command_list& commands);
+void add_storage(CLI::App& app, command_list& commands);
 
 // Subcommands of `grin sync` (src/cli/sync_<name>.cpp), added by add_sync().
 void add_sync_pipeline(CLI::App& sync, command_list& commands);
 void add_sync_status(CLI::App& sync, command_list& commands);
+
+// Subcommands of `grin storage` (src/cli/storage_<name>.cpp), added by add_storage().
+void add_storage_ls(CLI::App& storage, command_list& commands);
+void add_storage_rm(CLI::App& storage, command_list& commands);
+void add_storage_cp(CLI::App& storage, command_list& commands);
 
 } // namespace grin::cli

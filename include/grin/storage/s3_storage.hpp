@@ -59,6 +59,8 @@ public:
     boost::asio::awaitable<std::unique_ptr<object_lister>> list(list_params params) override;
     boost::asio::awaitable<bool> remove(object_key key) override;
     boost::asio::awaitable<void> prepare_for_writes() override;
+    // DeleteObjects per run of keys of one role, up to 1,000 keys a request.
+    boost::asio::awaitable<remove_many_result> remove_many(std::vector<object_key> keys) override;
 
     std::string describe() const override;
     // "<bucket>/<key>", as grin-transfer records books.storage_path.

@@ -100,6 +100,19 @@ public:
     virtual boost::asio::awaitable<std::vector<object_info>> next_page() = 0;
 };
 
+// What remove_many did: every key given is counted once, in exactly one of these.
+struct remove_failure {
+    object_key key;
+    std::string message; // S3's error code and message, or the file system's
+};
+struct remove_many_result {
+    // Removed (S3 also counts keys that did not exist: it cannot tell them apart).
+    std::uint64_t removed = 0;
+    // Nothing was there to remove (local storage only).
+    std::uint64_t missing = 0;
+    std::vector<remove_failure> failed;
+};
+
 class storage {
 public:
     virtual ~storage() = default;
@@ -122,6 +135,12 @@ public:
     // Removes the object and its metadata; returns false when there was nothing to remove
     // (S3 cannot tell and always returns true).
     virtual boost::asio::awaitable<bool> remove(object_key key) = 0;
+    // Removes many objects (of any roles). A key that cannot be removed is reported in
+    // the result and the others are still removed; an error that stops every removal (S3
+    // refusing the request itself, after retries) is thrown, and then the keys before it
+    // may already be gone. This default calls remove() per key; S3 sends DeleteObjects
+    // with up to 1,000 keys per request.
+    virtual boost::asio::awaitable<remove_many_result> remove_many(std::vector<object_key> keys);
 
     // Makes sure the run can write before it starts: local storage creates raw/, meta/
     // and full/; an object store checks each bucket (HeadBucket) and creates a missing

@@ -65,6 +65,23 @@ TEST_F(storage_test, put_bytes_head_get_remove_round_trip) {
     EXPECT_TRUE(fs::exists(base() / "raw"));
 }
 
+TEST_F(storage_test, remove_many_counts_removed_and_missing_keys_of_any_role) {
+    key_layout layout({.run_name = "run1", .kind = layout_kind::local_directory});
+    std::vector<object_key> keys = {layout.archive("B1234"), layout.ocr_text("B1234", true),
+                                    layout.csv_latest(true), layout.archive("B5678")};
+    for (std::size_t i = 0; i < 3; ++i)
+        fixture.run(store.put_bytes(keys[i], "bytes", {{"barcode", "B1234"}}));
+    fixture.run(store.put_bytes(object_key(bucket_role::full, "run2/B1234_ocr.jsonl.gz"), "x", {}));
+
+    auto result = fixture.run(store.remove_many(keys)); // the last one was never stored
+    EXPECT_EQ(result.removed, 3u);
+    EXPECT_EQ(result.missing, 1u);
+    EXPECT_TRUE(result.failed.empty());
+    // Objects and their metadata sidecars are gone; the other key stays.
+    EXPECT_EQ(files_under(base()), std::set<std::string>{"full/run2/B1234_ocr.jsonl.gz"});
+    EXPECT_EQ(fixture.run(store.remove_many({})).removed, 0u);
+}
+
 TEST_F(storage_test, head_of_a_missing_object_is_nullopt_and_nothing_is_created) {
     object_key key(bucket_role::full, "run1/B1234_ocr.jsonl.gz");
     EXPECT_FALSE(fixture.run(store.head(key)));
