@@ -191,9 +191,7 @@ asio::awaitable<std::string>
 s3_client::put_object(std::string bucket, std::string key, s3_body body, s3_put_options options) {
     call request{.operation = "PutObject", .method = "PUT", .bucket = bucket, .key = key};
     add_put_headers(request.headers, options);
-    request.body = std::move(body.bytes);
-    request.body_sha256_hex = std::move(body.sha256_hex);
-    request.body_md5_base64 = std::move(body.md5_base64);
+    request.set_body(std::move(body));
     auto sending = send(request);
     net::http_response response = co_await std::move(sending);
     if (!response.ok())
@@ -247,9 +245,7 @@ asio::awaitable<std::string> s3_client::upload_part(
                  .bucket = bucket,
                  .key = key,
                  .query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}}};
-    request.body = std::move(body.bytes);
-    request.body_sha256_hex = std::move(body.sha256_hex);
-    request.body_md5_base64 = std::move(body.md5_base64);
+    request.set_body(std::move(body));
     auto sending = send(request);
     net::http_response response = co_await std::move(sending);
     if (!response.ok())

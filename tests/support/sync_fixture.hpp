@@ -4,6 +4,7 @@
 // then `grin sync pipeline` runs; helpers to read the emulator's stats, drive its control
 // endpoints and compare stored archives with what the emulator encrypted.
 // Header-only so that each sync test binary compiles it with its own flags.
+#include <grin/archive/ocr_text.hpp>
 #include <grin/emulator/archive_builder.hpp>
 #include <grin/emulator/catalogue.hpp>
 
@@ -13,6 +14,7 @@
 
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "child_process.hpp"
@@ -45,6 +47,42 @@ struct run_result {
     int exit_code = -1;
     std::string output;
 };
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The OCR JSONL the reference writes for `book`: one JSON string per page 1..pages, the
+// text the emulator wrote for it; `missing_pages` (a page_gaps archive) as "".
+inline void expect_ocr_matches(const std::string& jsonl,
+                               const emulator::book& book,
+                               std::uint64_t seed,
+                               const std::set<std::uint32_t>& missing_pages = {}) {
+    auto lines = lines_of(jsonl);
+    // Missing pages become "", but nothing follows the highest page present.
+    std::uint32_t last = book.pages;
+    while (last > 0 && missing_pages.contains(last))
+        --last;
+    ASSERT_EQ(lines.size(), last) << book.barcode;
+    for (std::uint32_t page = 1; page <= last; ++page) {
+        auto value = nlohmann::json::parse(lines[page - 1], nullptr, false);
+        ASSERT_TRUE(value.is_string()) << book.barcode << " page " << page;
+        std::string expected =
+            missing_pages.contains(page)
+                ? std::string()
+                : archive::decode_page_text(emulator::page_text(book, 0, page, seed));
+        EXPECT_EQ(value.get<std::string>(), expected) << book.barcode << " page " << page;
+    }
+}
 
 class sync_fixture : public ::testing::Test {
 public:

@@ -135,6 +135,12 @@ public:
         // Digests of body when the caller computed them already; else computed here.
         std::string body_sha256_hex{};
         std::string body_md5_base64{};
+
+        void set_body(s3_body digested) {
+            body = std::move(digested.bytes);
+            body_sha256_hex = std::move(digested.sha256_hex);
+            body_md5_base64 = std::move(digested.md5_base64);
+        }
     };
     boost::asio::awaitable<net::http_response> send(call request);
 

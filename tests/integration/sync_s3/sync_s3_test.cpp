@@ -25,35 +25,10 @@
 
 using namespace grin;
 using namespace std::chrono_literals;
+using test::expect_ocr_matches;
 using test::sync_s3_fixture;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos)
-            end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
-// The OCR JSONL for `book`: one JSON string per page, as the emulator wrote the pages.
-void expect_ocr_matches(const std::string& jsonl, const emulator::book& book, std::uint64_t seed) {
-    auto lines = lines_of(jsonl);
-    ASSERT_EQ(lines.size(), book.pages) << book.barcode;
-    for (std::uint32_t page = 1; page <= book.pages; ++page) {
-        auto value = nlohmann::json::parse(lines[page - 1], nullptr, false);
-        ASSERT_TRUE(value.is_string()) << book.barcode << " page " << page;
-        EXPECT_EQ(value.get<std::string>(),
-                  archive::decode_page_text(emulator::page_text(book, 0, page, seed)))
-            << book.barcode << " page " << page;
-    }
-}
 
 bool starts_with(const std::string& text, const std::string& prefix) {
     return text.rfind(prefix, 0) == 0;
