@@ -10,6 +10,7 @@
 #include <grin/core/log.hpp>
 #include <grin/core/time.hpp>
 #include <grin/run/csv_export.hpp>
+#include <grin/run/process_summary.hpp>
 #include <grin/run/run_config.hpp>
 #include <grin/run/session_lock.hpp>
 #include <grin/storage/key_layout.hpp>
@@ -167,9 +168,22 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
         log::debug(line);
     };
     collect_outcome outcome;
+    const auto started = std::chrono::system_clock::now();
     outcome.summary = co_await collect::collect_books(grin, database, params, stop, progress);
-    // grin-transfer's end of collect: CSV (uncompressed) and a database copy in meta.
-    sync::teardown_params copies{.run_dir = run_dir, .compress_meta = false};
+    run::stage_run stage{.stage = "collect",
+                         .started = started,
+                         .finished = std::chrono::system_clock::now(),
+                         .counters = {{"collected", outcome.summary.seen},
+                                      {"written", outcome.summary.written},
+                                      {"pages", outcome.summary.pages},
+                                      {"invalid_rows", outcome.summary.invalid_rows}}};
+    run::record_stage_run(run_dir / "process_summary.json", storage.layout.params().run_name,
+                          stage);
+    // grin-transfer's end of collect: CSV (uncompressed), a database copy and the process
+    // summary in meta.
+    sync::teardown_params copies{.run_dir = run_dir,
+                                 .compress_meta = false,
+                                 .process_summary = run_dir / "process_summary.json"};
     outcome.copies =
         co_await sync::run_teardown(database, storage.store, storage.layout, storage.files, copies);
     outcome.exported = outcome.copies.exported_rows;

@@ -9,6 +9,7 @@
 #include <grin/db/database.hpp>
 #include <grin/db/queries.hpp>
 #include <grin/net/https_pool.hpp>
+#include <grin/run/process_summary.hpp>
 #include <grin/run/session_lock.hpp>
 #include <grin/storage/make_storage.hpp>
 #include <grin/sync/queue_runner.hpp>
@@ -20,6 +21,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -131,7 +133,45 @@ asio::awaitable<void> insert_unknown(db::database& database, std::vector<std::st
     co_await std::move(upsert);
 }
 
+// This run's figures, added to output/<run>/process_summary.json (stage "sync").
+void record_summary(const sync_run_params& params,
+                    const run_totals& totals,
+                    std::chrono::system_clock::time_point started) {
+    run::stage_run stage{
+        .stage = "sync", .started = started, .finished = std::chrono::system_clock::now()};
+    for (auto outcome :
+         {book_outcome::synced, book_outcome::skipped, book_outcome::conversion_requested,
+          book_outcome::conversion_failure_tracked, book_outcome::failed, book_outcome::cancelled})
+        stage.counters[std::string(to_string(outcome))] = totals.count(outcome);
+    stage.counters["downloaded_bytes"] = totals.downloaded_bytes;
+    stage.counters["archive_bytes"] = totals.archive_bytes;
+    stage.counters["download_retries"] = totals.download_retries;
+    std::vector<std::pair<std::uint64_t, std::string>> reasons;
+    for (const auto& [reason, count] : totals.failure_reasons)
+        reasons.emplace_back(count, reason);
+    std::sort(reasons.rbegin(), reasons.rend());
+    for (std::size_t i = 0; i < reasons.size() && i < 5; ++i)
+        stage.errors.push_back(std::to_string(reasons[i].first) + " x " + reasons[i].second);
+    nlohmann::json details = {{"force", params.force},
+                              {"interrupted", totals.interrupted},
+                              {"storage_type", params.config.storage.type}};
+    std::vector<std::string> queues;
+    for (auto kind : params.queues)
+        queues.emplace_back(to_string(kind));
+    details["queues"] = queues;
+    if (params.limit)
+        details["limit"] = *params.limit;
+    stage.details_json = details.dump();
+    try {
+        run::record_stage_run(params.run_dir / "process_summary.json", params.config.run_name,
+                              stage);
+    } catch (const std::exception& e) {
+        log::warning(std::string("could not update the process summary: ") + e.what());
+    }
+}
+
 asio::awaitable<run_totals> run_all(run_services s) {
+    const auto started = std::chrono::system_clock::now();
     run_totals totals;
     const auto& params = s.params;
     if (!params.dry_run) {
@@ -178,10 +218,12 @@ asio::awaitable<run_totals> run_all(run_services s) {
         totals.add(result);
     }
     if (!params.dry_run && !s.controls.cancelled()) {
+        record_summary(params, totals, started);
         teardown_params teardown{.run_dir = params.run_dir,
                                  .export_csv = !params.skip_csv_export,
                                  .compress_meta = !params.skip_compression_meta,
                                  .backup_database = !params.skip_database_backup};
+        teardown.process_summary = params.run_dir / "process_summary.json";
         if (params.config.storage.type != "local" && !params.skip_staging_cleanup)
             teardown.staging_dir = s.staging_dir;
         auto finishing = run_teardown(s.database, s.store, s.layout, s.files, teardown);

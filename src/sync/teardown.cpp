@@ -118,6 +118,26 @@ asio::awaitable<teardown_report> run_teardown(db::database& database,
         if (failure)
             report.failures.emplace_back("database_backup", message_of(failure));
     }
+    if (params.process_summary) {
+        std::exception_ptr failure;
+        try {
+            auto summary = *params.process_summary;
+            auto packed = summary;
+            packed += ".gz";
+            auto compress = [summary, packed] { archive::gzip_file(summary, packed); };
+            co_await net::run_on(files, std::move(compress));
+            auto put = store.put_file(layout.process_summary(), packed, {});
+            co_await std::move(put);
+            std::error_code ignored;
+            std::filesystem::remove(packed, ignored);
+            report.done.push_back("process summary stored as " +
+                                  store.location(layout.process_summary()));
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure)
+            report.failures.emplace_back("process_summary", message_of(failure));
+    }
     if (params.staging_dir) {
         auto dir = *params.staging_dir;
         auto clean = [dir] { return empty_directory(dir); };

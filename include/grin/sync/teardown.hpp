@@ -6,7 +6,8 @@
 //   2. a backup of books.db through SQLite's online backup API into output/<run>/backups/
 //      (the newest 10 kept), and a gzip copy in the meta bucket as books_latest.db.gz plus
 //      timestamped/<ts>_books_latest.db.gz (grin-transfer's final database upload);
-//   3. object stores: the staging directory emptied (unless --skip-staging-cleanup).
+//   3. process_summary.json, gzipped, to the meta bucket (process_summary.json.gz);
+//   4. object stores: the staging directory emptied (unless --skip-staging-cleanup).
 // Each step runs even when an earlier one failed; failures are collected, printed by the
 // caller, and make the exit code non-zero.
 #include <grin/db/database.hpp>
@@ -28,6 +29,8 @@ struct teardown_params {
     bool compress_meta = true;
     bool backup_database = true;
     std::size_t backups_kept = 10;
+    // process_summary.json to copy (gzip) into the meta bucket, when set.
+    std::optional<std::filesystem::path> process_summary;
     // Emptied at the end when set (object stores stage archives there).
     std::optional<std::filesystem::path> staging_dir;
 };

@@ -184,6 +184,13 @@ TEST_F(sync_fixture, syncs_500_books_exactly_and_a_rerun_downloads_nothing) {
     EXPECT_TRUE(
         std::filesystem::exists(storage_root() / "meta" / run_name / "books_latest.csv.gz"));
 
+    // The process summary counts this run, and a copy is in the meta bucket.
+    auto summary = nlohmann::json::parse(slurp(run_dir() / "process_summary.json"));
+    EXPECT_EQ(summary["stages"]["sync"]["counters"]["synced"], 500) << summary.dump(1);
+    EXPECT_EQ(summary["stages"]["collect"]["counters"]["collected"], 500) << summary.dump(1);
+    EXPECT_TRUE(
+        std::filesystem::exists(storage_root() / "meta" / run_name / "process_summary.json.gz"));
+
     // A rerun skips every synced book without downloading anything.
     auto downloads = archive_downloads();
     auto rerun = sync({"--queue", "converted"});

@@ -1,0 +1,39 @@
+#pragma once
+// output/<run>/process_summary.json: what every command did, per stage ("collect",
+// "sync", ...), accumulated over the run's life (grin-transfer-behaviour.md 2.1 and 1.8):
+//   {"run_name": "...", "run_start_time": "...", "last_updated": "...",
+//    "stages": {"sync": {"runs": 3, "first_start_time": "...", "last_end_time": "...",
+//                        "total_duration_seconds": 812.4,
+//                        "counters": {"synced": 1200, "failed": 3, ...},
+//                        "last_run": {"start_time": "...", "end_time": "...",
+//                                     "duration_seconds": 20.1, "counters": {...},
+//                                     "errors": ["..."], "details": {...}}}}}
+// Counters add up over runs (grin-transfer kept only the first run's timing; we keep both
+// the first start and the last run). Written atomically; a file that cannot be parsed is
+// kept aside as process_summary.json.corrupt and a new one started, so a damaged summary
+// never stops a run.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace grin::run {
+
+struct stage_run {
+    std::string stage; // "collect", "sync"
+    std::chrono::system_clock::time_point started;
+    std::chrono::system_clock::time_point finished;
+    std::map<std::string, std::uint64_t> counters;
+    std::vector<std::string> errors; // the most frequent failure reasons, at most a few
+    std::string details_json = "{}"; // any JSON object (e.g. flags used, pool statistics)
+};
+
+// Adds `run` to the summary file of `run_name` at `file`. Throws grin::error (step
+// "summary") only when the file cannot be written.
+void record_stage_run(const std::filesystem::path& file,
+                      const std::string& run_name,
+                      const stage_run& run);
+
+} // namespace grin::run

@@ -1,0 +1,69 @@
+#include <grin/core/atomic_file.hpp>
+#include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
+#include <grin/core/time.hpp>
+#include <grin/run/process_summary.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace grin::run {
+
+using nlohmann::json;
+
+namespace {
+
+json load_or_start(const std::filesystem::path& file, const std::string& run_name) {
+    std::error_code missing;
+    if (std::filesystem::exists(file, missing)) {
+        try {
+            json existing = json::parse(read_file(file));
+            if (existing.is_object())
+                return existing;
+        } catch (const std::exception& e) {
+            auto aside = file;
+            aside += ".corrupt";
+            std::error_code ignored;
+            std::filesystem::rename(file, aside, ignored);
+            log::warning("process summary " + file.string() + " could not be read (" + e.what() +
+                         "); kept as " + aside.string() + ", starting a new one");
+        }
+    }
+    return json{{"run_name", run_name}, {"stages", json::object()}};
+}
+
+} // namespace
+
+void record_stage_run(const std::filesystem::path& file,
+                      const std::string& run_name,
+                      const stage_run& run) {
+    json summary = load_or_start(file, run_name);
+    const std::string started = format_iso8601_utc(run.started);
+    const std::string finished = format_iso8601_utc(run.finished);
+    const double seconds = std::chrono::duration<double>(run.finished - run.started).count();
+    if (!summary.contains("run_start_time"))
+        summary["run_start_time"] = started;
+    summary["last_updated"] = finished;
+    json& stage = summary["stages"][run.stage];
+    if (!stage.is_object())
+        stage = json::object();
+    stage["runs"] = stage.value("runs", 0) + 1;
+    if (!stage.contains("first_start_time"))
+        stage["first_start_time"] = started;
+    stage["last_end_time"] = finished;
+    stage["total_duration_seconds"] = stage.value("total_duration_seconds", 0.0) + seconds;
+    json& counters = stage["counters"];
+    if (!counters.is_object())
+        counters = json::object();
+    for (const auto& [name, value] : run.counters)
+        counters[name] = counters.value(name, std::uint64_t{0}) + value;
+    json details = json::parse(run.details_json, nullptr, false);
+    stage["last_run"] = {{"start_time", started},
+                         {"end_time", finished},
+                         {"duration_seconds", seconds},
+                         {"counters", run.counters},
+                         {"errors", run.errors},
+                         {"details", details.is_discarded() ? json::object() : details}};
+    write_file_atomically(file, summary.dump(2) + "\n");
+}
+
+} // namespace grin::run
