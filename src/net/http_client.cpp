@@ -15,10 +15,7 @@ namespace http = beast::http;
 
 namespace {
 
-// Body bytes read per call: large enough that the per-read cost of the TLS and HTTP layers
-// stays small against the bytes moved (measured: 64 KiB reads spent ~18% of a 64 MiB
-// download in that overhead), small enough per connection.
-constexpr std::size_t chunk_size = 256 * 1024;
+constexpr std::size_t chunk_size = download_chunk_size;
 constexpr std::size_t error_body_limit = 1024 * 1024;
 
 // Thrown when a reused connection turned out to be closed before the response began:

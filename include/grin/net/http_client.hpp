@@ -22,6 +22,11 @@
 
 namespace grin::net {
 
+// Body bytes read per call and handed to a download sink at most: large enough that the
+// per-read cost of the TLS and HTTP layers stays small against the bytes moved (64 KiB
+// reads spent ~18% of a 64 MiB download in that overhead), small per connection.
+inline constexpr std::size_t download_chunk_size = 256 * 1024;
+
 struct request_params {
     duration write_timeout = 60s;
     duration read_header_timeout = 120s;
