@@ -3,6 +3,11 @@
 #include <grin/sync/archive_transfer.hpp>
 #include <grin/sync/failure_info.hpp>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 namespace grin::sync {
@@ -31,11 +36,28 @@ archive::bytes_view as_bytes(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-// Everything one attempt keeps between pieces; lives on the heap so that the sinks can
-// point into it.
+// The CPU work of one piece, started on the CPU pool while the I/O thread goes on
+// receiving the next piece; the I/O thread waits for it (finish_piece) before the next
+// one starts, so a book's pieces are decrypted in order. A plain posted function, not a
+// coroutine: it cannot be cancelled halfway, and its completion is posted back to the
+// I/O thread.
+struct piece_job {
+    explicit piece_job(asio::any_io_executor io)
+        : wake(std::move(io), asio::steady_timer::time_point::max()) {}
+    asio::steady_timer wake;
+    bool done = false;
+    std::exception_ptr error;
+};
+
+// Everything one attempt keeps between pieces; lives on the heap so that the sinks and
+// the job on the CPU pool can point into it. Never destroyed while a job runs
+// (settle_job).
 struct transfer_state {
-    explicit transfer_state(transfer_services services, transfer_request& request)
+    explicit transfer_state(transfer_services services,
+                            transfer_request& request,
+                            asio::any_io_executor io)
         : services(services)
+        , io(std::move(io))
         , processor(request.processing,
                     [this](archive::bytes_view data) {
                         plaintext.append(reinterpret_cast<const char*>(data.data()), data.size());
@@ -43,11 +65,14 @@ struct transfer_state {
         , decryptor(services.key, [this](crypto::bytes_view data) { processor.update(data); }) {}
 
     transfer_services services;
-    std::string ciphertext; // received, not yet decrypted
-    std::string plaintext;  // decrypted, not yet written
+    asio::any_io_executor io;
+    std::string ciphertext; // received, not yet handed to the CPU pool
+    std::string in_flight;  // being decrypted by `job`
+    std::string plaintext;  // decrypted by the last job, not yet written
     archive::book_processor processor;
     crypto::decryptor decryptor;
     std::unique_ptr<storage::object_writer> writer;
+    std::shared_ptr<piece_job> job;
     std::size_t piece_bytes = 256 * 1024;
     // Set when the body sink failed, so that the error is not mistaken for a network one.
     std::exception_ptr sink_failure;
@@ -62,37 +87,62 @@ asio::awaitable<void> write_plaintext(transfer_state* state) {
     state->plaintext.clear();
 }
 
-// Decrypts (and processes) the buffered ciphertext on the CPU pool, then writes the
-// plaintext it produced.
-asio::awaitable<void> decrypt_buffered(transfer_state* state) {
+// Waits until the running job (if any) has finished, whatever happens to the caller:
+// the job uses this state. Returns the job's failure, if any.
+asio::awaitable<std::exception_ptr> settle_job(transfer_state* state) {
+    std::shared_ptr<piece_job> job = std::move(state->job);
+    if (!job)
+        co_return nullptr;
+    const bool throwing = co_await asio::this_coro::throw_if_cancelled();
+    co_await asio::this_coro::throw_if_cancelled(false);
+    while (!job->done) {
+        boost::system::error_code woken;
+        co_await job->wake.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+    }
+    co_await asio::this_coro::throw_if_cancelled(throwing);
+    co_return job->error;
+}
+
+// Waits for the running job and writes the plaintext it produced.
+asio::awaitable<void> finish_piece(transfer_state* state) {
     state->sink_phase = transfer_phase::decrypt;
-    auto step = [state] {
-        state->decryptor.update(as_bytes(state->ciphertext));
-        state->ciphertext.clear();
-    };
-    co_await net::run_on(state->services.cpu, std::move(step));
+    std::exception_ptr failure = co_await settle_job(state);
+    if (failure)
+        std::rethrow_exception(failure);
     co_await write_plaintext(state);
 }
 
-// A whole piece from the network is decrypted where it lies (the view stays valid until
-// this returns); small pieces are gathered first, so that each CPU hop has enough work.
-asio::awaitable<void> decrypt_in_place(transfer_state* state, std::string_view piece) {
-    state->sink_phase = transfer_phase::decrypt;
-    auto step = [state, piece] { state->decryptor.update(as_bytes(piece)); };
-    co_await net::run_on(state->services.cpu, std::move(step));
-    co_await write_plaintext(state);
+// Hands the gathered ciphertext to the CPU pool and returns at once.
+void start_piece(transfer_state* state) {
+    std::swap(state->in_flight, state->ciphertext);
+    state->ciphertext.clear();
+    auto job = std::make_shared<piece_job>(state->io);
+    state->job = job;
+    asio::post(state->services.cpu, [state, job] {
+        std::exception_ptr error;
+        try {
+            state->decryptor.update(as_bytes(state->in_flight));
+        } catch (...) {
+            error = std::current_exception();
+        }
+        asio::post(job->wake.get_executor(), [job, error] {
+            job->error = error;
+            job->done = true;
+            job->wake.cancel();
+        });
+    });
 }
 
 asio::awaitable<void> take_piece(transfer_state* state, std::string_view piece) {
     try {
         state->services.disk.note_bytes(piece.size());
-        if (state->ciphertext.empty() && piece.size() >= state->piece_bytes) {
-            co_await decrypt_in_place(state, piece);
-            co_return;
-        }
+        // Copied: the HTTP layer reuses its buffer for the next read, which overlaps with
+        // the decryption of this piece.
         state->ciphertext.append(piece);
-        if (state->ciphertext.size() >= state->piece_bytes)
-            co_await decrypt_buffered(state);
+        if (state->ciphertext.size() >= state->piece_bytes) {
+            co_await finish_piece(state);
+            start_piece(state);
+        }
     } catch (...) {
         state->sink_failure = std::current_exception();
         throw;
@@ -130,6 +180,7 @@ asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_re
     }
 
     try {
+        co_await finish_piece(state);
         state->sink_phase = transfer_phase::decrypt;
         auto finish = [state] {
             state->decryptor.update(as_bytes(state->ciphertext));
@@ -166,7 +217,8 @@ asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_re
 
 asio::awaitable<transfer_result> transfer_archive(transfer_services services,
                                                   transfer_request request) {
-    auto state = std::make_unique<transfer_state>(services, request);
+    auto io = co_await asio::this_coro::executor;
+    auto state = std::make_unique<transfer_state>(services, request, io);
     state->piece_bytes = request.piece_bytes;
     std::exception_ptr failure;
     try {
@@ -175,6 +227,8 @@ asio::awaitable<transfer_result> transfer_archive(transfer_services services,
     } catch (...) {
         failure = std::current_exception();
     }
+    // A piece may still be decrypting on the CPU pool: it uses the state.
+    co_await settle_job(state.get());
     // The object must not appear: drop the temporary (or the multipart upload).
     if (state->writer) {
         try {

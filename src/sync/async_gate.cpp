@@ -40,6 +40,7 @@ asio::awaitable<gate_permit> async_gate::acquire() {
     }
     // A cancelled coroutine would otherwise throw from the co_await below before this
     // frame could leave the queue (and a slot handed over at that moment would be lost).
+    const bool throwing = co_await asio::this_coro::throw_if_cancelled();
     co_await asio::this_coro::throw_if_cancelled(false);
     asio::steady_timer timer(executor_, asio::steady_timer::time_point::max());
     waiter self{.timer = &timer};
@@ -48,6 +49,7 @@ asio::awaitable<gate_permit> async_gate::acquire() {
     // The wait ends by release() cancelling the timer (granted) or by the caller's
     // cancellation (not granted); both report operation_aborted.
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+    co_await asio::this_coro::throw_if_cancelled(throwing); // the setting is the book's
     if (self.granted)
         co_return gate_permit(this);
     waiters_.remove(&self);
