@@ -1,6 +1,7 @@
 #include "local_files.hpp"
 
 #include <grin/core/error.hpp>
+#include <grin/net/run_on.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -402,6 +403,33 @@ std::vector<object_info> directory_walk::next(std::size_t page_size) {
                     {.step = "storage", .url = role_root_.string()});
     done_ = true;
     return page;
+}
+
+boost::asio::awaitable<void> temp_file_writer::write(std::string_view bytes) {
+    require_open("write");
+    temp_file* temp = temp_.get();
+    auto step = [temp, bytes] { temp->write(bytes); };
+    auto work = net::run_on(files_, std::move(step));
+    try {
+        co_await std::move(work);
+    } catch (...) {
+        temp_.reset(); // the temporary already removed itself; nothing more to write
+        throw;
+    }
+    written_ += bytes.size();
+}
+
+void temp_file_writer::set_metadata(metadata meta) {
+    require_open("set metadata of");
+    require_valid_metadata(meta);
+    meta_ = std::move(meta);
+}
+
+void temp_file_writer::require_open(const char* operation) const {
+    if (!temp_)
+        throw error(std::string("cannot ") + operation + " " + key_.to_string() +
+                        ": the writer was already committed, aborted or failed",
+                    {.step = "storage", .url = location_});
 }
 
 } // namespace grin::storage::detail

@@ -4,6 +4,9 @@
 // path and the operation's key; none may be called on the I/O thread.
 #include <grin/storage/storage.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -110,6 +113,38 @@ private:
     std::string prefix_;
     std::optional<fs::recursive_directory_iterator> walk_;
     bool done_ = false;
+};
+
+// The part of an object_writer both backends share: the bytes go into a temporary file
+// on the file executor, piece by piece; the metadata waits for commit. Subclasses publish
+// (local: rename into place; S3: upload) and drop the temporary.
+class temp_file_writer : public object_writer {
+public:
+    temp_file_writer(object_key key,
+                     metadata meta,
+                     boost::asio::any_io_executor files,
+                     std::unique_ptr<temp_file> temp,
+                     std::string location)
+        : key_(std::move(key))
+        , meta_(std::move(meta))
+        , files_(std::move(files))
+        , temp_(std::move(temp))
+        , location_(std::move(location)) {}
+
+    boost::asio::awaitable<void> write(std::string_view bytes) override;
+    void set_metadata(metadata meta) override;
+    std::uint64_t bytes_written() const noexcept override { return written_; }
+    const object_key& key() const noexcept override { return key_; }
+
+protected:
+    void require_open(const char* operation) const;
+
+    object_key key_;
+    metadata meta_;
+    boost::asio::any_io_executor files_;
+    std::unique_ptr<temp_file> temp_; // empty once committed, aborted or failed
+    std::string location_;            // for error messages
+    std::uint64_t written_ = 0;
 };
 
 } // namespace grin::storage::detail

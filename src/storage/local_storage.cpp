@@ -20,8 +20,8 @@ asio::awaitable<std::invoke_result_t<Function&>> on_files(asio::any_io_executor 
     co_return co_await net::run_on(std::move(files), std::move(function));
 }
 
-// The streaming writer: a temporary file filled chunk by chunk on the file executor.
-class local_writer final : public object_writer {
+// The streaming writer: publishing renames the temporary into place.
+class local_writer final : public detail::temp_file_writer {
 public:
     local_writer(object_key key,
                  std::filesystem::path target,
@@ -30,13 +30,11 @@ public:
                  asio::any_io_executor files,
                  std::mutex* renames,
                  std::unique_ptr<detail::temp_file> temp)
-        : key_(std::move(key))
+        : temp_file_writer(
+              std::move(key), std::move(meta), std::move(files), std::move(temp), target.string())
         , target_(std::move(target))
         , role_root_(std::move(role_root))
-        , meta_(std::move(meta))
-        , files_(std::move(files))
-        , renames_(renames)
-        , temp_(std::move(temp)) {}
+        , renames_(renames) {}
 
     // An uncommitted temporary is removed here, on the owner's thread: an unlink and at
     // most a few rmdir calls. Errors are ignored (a destructor cannot report them).
@@ -49,20 +47,6 @@ public:
             detail::prune_empty_directories(target_.parent_path(), role_root_, key_);
         } catch (const std::exception&) {
         }
-    }
-
-    asio::awaitable<void> write(std::string_view bytes) override {
-        require_open("write");
-        detail::temp_file* temp = temp_.get();
-        auto step = [temp, bytes] { temp->write(bytes); };
-        auto work = on_files(files_, std::move(step));
-        try {
-            co_await std::move(work);
-        } catch (...) {
-            temp_.reset(); // the temporary already removed itself; nothing more to write
-            throw;
-        }
-        written_ += bytes.size();
     }
 
     asio::awaitable<void> commit() override {
@@ -90,31 +74,10 @@ public:
         co_await std::move(work);
     }
 
-    void set_metadata(metadata meta) override {
-        require_open("set metadata of");
-        require_valid_metadata(meta);
-        meta_ = std::move(meta);
-    }
-
-    std::uint64_t bytes_written() const noexcept override { return written_; }
-    const object_key& key() const noexcept override { return key_; }
-
 private:
-    void require_open(const char* operation) const {
-        if (!temp_)
-            throw error(std::string("cannot ") + operation + " " + key_.to_string() +
-                            ": the writer was already committed, aborted or failed",
-                        {.step = "storage", .url = target_.string()});
-    }
-
-    object_key key_;
     std::filesystem::path target_;
     std::filesystem::path role_root_;
-    metadata meta_;
-    asio::any_io_executor files_;
     std::mutex* renames_; // the storage's; it outlives its writers
-    std::unique_ptr<detail::temp_file> temp_;
-    std::uint64_t written_ = 0;
 };
 
 class local_lister final : public object_lister {

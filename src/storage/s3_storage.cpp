@@ -110,28 +110,19 @@ asio::awaitable<void> write_chunk(std::shared_ptr<atomic_file> file, std::string
     co_return;
 }
 
-class s3_writer final : public object_writer {
+// Publishing uploads the staged temporary (put_file: one PUT or multipart).
+class s3_writer final : public detail::temp_file_writer {
 public:
     s3_writer(s3_storage& store,
               object_key key,
               metadata meta,
               asio::any_io_executor files,
               std::unique_ptr<detail::temp_file> temp)
-        : store_(store)
-        , key_(std::move(key))
-        , meta_(std::move(meta))
-        , files_(std::move(files))
-        , temp_(std::move(temp)) {}
+        : temp_file_writer(
+              key, std::move(meta), std::move(files), std::move(temp), store.location(key))
+        , store_(store) {}
 
     ~s3_writer() override { temp_.reset(); } // removes the staged file
-
-    asio::awaitable<void> write(std::string_view bytes) override {
-        require_open("write");
-        detail::temp_file* temp = temp_.get();
-        auto step = [temp, bytes] { temp->write(bytes); };
-        co_await net::run_on(files_, std::move(step));
-        written_ += bytes.size();
-    }
 
     asio::awaitable<void> commit() override {
         require_open("commit");
@@ -150,29 +141,8 @@ public:
         co_await net::run_on(files_, std::move(drop));
     }
 
-    void set_metadata(metadata meta) override {
-        require_open("set metadata of");
-        require_valid_metadata(meta);
-        meta_ = std::move(meta);
-    }
-
-    std::uint64_t bytes_written() const noexcept override { return written_; }
-    const object_key& key() const noexcept override { return key_; }
-
 private:
-    void require_open(const char* operation) const {
-        if (!temp_)
-            throw error(std::string("cannot ") + operation + " " + key_.to_string() +
-                            ": the writer was already committed or aborted",
-                        {.step = "storage"});
-    }
-
     s3_storage& store_;
-    object_key key_;
-    metadata meta_;
-    asio::any_io_executor files_;
-    std::unique_ptr<detail::temp_file> temp_;
-    std::uint64_t written_ = 0;
 };
 
 class s3_lister final : public object_lister {
