@@ -89,7 +89,6 @@ elif command -v aws >/dev/null; then
 fi
 
 cores=$(nproc)
-tick=$(getconf CLK_TCK)
 bench_start=$(date +%s.%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-s3-upload-XXXXXX")
 server_pid=
@@ -107,17 +106,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-# CPU seconds (user+sys, with reaped children) of a process from /proc/PID/stat.
-proc_cpu() {
-  local stat
-  stat=$(<"/proc/$1/stat")
-  stat=${stat##*) } # fields after "(comm) ", starting at field 3
-  awk -v t="$tick" '{ printf "%.2f", ($12 + $13 + $14 + $15) / t }' <<<"$stat"
-}
-# Busy CPU seconds of the whole machine (all cores) from /proc/stat.
-machine_busy() { awk -v t="$tick" '/^cpu / { printf "%.2f", ($2+$3+$4+$7+$8+$9) / t }' /proc/stat; }
-time_field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 die() { echo "bench/s3_upload: $*" >&2; exit 1; }
 free_port() {
   "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -43,7 +43,6 @@ else
 fi
 
 cores=$(nproc)
-tick=$(getconf CLK_TCK)
 bench_start=$(date +%s.%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-sync-local-XXXXXX")
 emulator_pid=
@@ -65,17 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-# CPU seconds (user+sys, with reaped children) of a process from /proc/PID/stat.
-proc_cpu() {
-  local stat
-  stat=$(<"/proc/$1/stat")
-  stat=${stat##*) } # fields after "(comm) ", starting at field 3
-  awk -v t="$tick" '{ printf "%.2f", ($12 + $13 + $14 + $15) / t }' <<<"$stat"
-}
-# Busy CPU seconds of the whole machine (all cores) from /proc/stat.
-machine_busy() { awk -v t="$tick" '/^cpu / { printf "%.2f", ($2+$3+$4+$7+$8+$9) / t }' /proc/stat; }
-time_field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 die() { echo "bench/sync_local: $*" >&2; exit 1; }
 
 echo "work directory $work ($(df -h --output=avail "$work" | tail -1 | tr -d ' ') free)," \
