@@ -10,6 +10,8 @@
 
 #include <fstream>
 
+#include "run_session.hpp"
+
 namespace grin::cli {
 
 namespace {
@@ -99,17 +101,9 @@ int run_sync_pipeline(sync_pipeline_options& options) {
     if (by_barcode && run.barcodes.empty())
         throw fatal("no barcodes given (the list or file is empty)");
 
-    std::string run_name = run::sanitize_run_name(options.run_name);
-    run.run_dir = run::run_directory(options.output_root, run_name);
-    auto config_file = run.run_dir / "run_config.json";
-    if (!std::filesystem::exists(config_file))
-        throw fatal("no run '" + run_name + "' in " + options.output_root + " (" +
-                    config_file.string() + " is missing): run `grin collect --run-name " +
-                    run_name + " ...` first");
-    run.config = run::load_run_config(config_file);
-    if (!std::filesystem::exists(run.config.sqlite_db_path))
-        throw fatal("the database " + run.config.sqlite_db_path +
-                    " is missing: run `grin collect --run-name " + run_name + "` first");
+    auto existing = open_existing_run(options.output_root, options.run_name);
+    run.run_dir = existing.dir;
+    run.config = std::move(existing.config);
     if (options.limit > 0)
         run.limit = options.limit;
     auto positive = [](int value) { return value > 0 ? std::optional<int>(value) : std::nullopt; };
