@@ -64,6 +64,11 @@ void add_auth(CLI::App& app, command_list& commands) {
         "Sign in with Google and save credentials.json. Needs client_secret.json (the OAuth "
         "'Desktop app' client from the Google Cloud console) in the credentials directory. "
         "Prints a URL to open in any browser, then reads the code you paste.");
+    setup->footer("Examples:\n"
+                  "  grin auth setup\n"
+                  "  GRIN_CREDENTIALS_DIR=/srv/grin/secrets grin auth setup\n"
+                  "\nExit codes: 0 signed in, 1 the sign-in failed, 2 usage error or missing "
+                  "client_secret.json.");
     setup->add_option("--secrets-dir", options->secrets_dir,
                       "Directory with client_secret.json (default $GRIN_CREDENTIALS_DIR or "
                       "~/.config/grin-transfer)");

@@ -214,6 +214,7 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     auto config = run::open_run_config(config_file, wanted, given_settings(sub));
     if (!config.log_file.empty())
         log::set_file(config.log_file);
+    run::mark_stage_active(run_dir / "process_summary.json", run_name, "collect");
     log::info("collect started: run=" + run_name + " library=" + config.library_directory +
               " storage=" + config.storage.type);
     std::cout << (first_run ? "Configuration written to " : "Using configuration ")
@@ -325,6 +326,17 @@ void add_collect(CLI::App& app, command_list& commands) {
         "List every book of a GRIN library directory into output/<run>/books.db. The run's "
         "settings are written once to output/<run>/run_config.json; rerunning continues the "
         "run and adds only what is missing.");
+    sub->footer(
+        "Examples:\n"
+        "  grin collect --run-name harvard_2024 --library-directory Harvard \\\n"
+        "      --storage local --storage-path /data/books\n"
+        "  grin collect --run-name harvard_2024 --library-directory Harvard --storage s3 \\\n"
+        "      --bucket-raw lib-raw --bucket-meta lib-meta --bucket-full lib-full\n"
+        "  grin collect --run-name harvard_2024            # continue: adds only what is new\n"
+        "  grin collect --run-name harvard_2024 --refresh  # also update known books\n"
+        "\nCtrl-C once: whole pages read so far are kept (exit 130); twice: stop at once.\n"
+        "Exit codes: 0 ok, 1 GRIN or storage error, 2 usage or configuration error, 130 "
+        "interrupted. `grin help storage` has credential examples for S3, R2 and MinIO.");
     sub->add_option("--run-name", options->run_name,
                     "Name of the run (default run_<UTC timestamp>); letters, digits, _ and -");
     sub->add_option("--library-directory", options->library_directory,

@@ -9,6 +9,9 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_decrypt(app, commands);
     add_sync(app, commands);
     add_storage(app, commands);
+    add_export(app, commands);
+    add_reports(app, commands);
+    add_help(app, commands);
 }
 
 } // namespace grin::cli

@@ -65,7 +65,10 @@ void add_decrypt(CLI::App& app, command_list& commands) {
         "the\n"
         "exit code is 1. The passphrase is the first line of gpg_passphrase.asc, looked up in\n"
         "$GRIN_CREDENTIALS_DIR, then --credentials-dir (default ~/.config/grin-transfer/),\n"
-        "~, ~/.grin, ~/.config, unless --passphrase-file names the file.");
+        "~, ~/.grin, ~/.config, unless --passphrase-file names the file.\n\nExamples:\n"
+        "  grin decrypt 32044012345678.tar.gz.gpg 32044012345678.tar.gz\n"
+        "  grin decrypt --passphrase-file /srv/grin/gpg_passphrase.asc B.tar.gz.gpg B.tar.gz\n"
+        "\nExit codes: 0 decrypted, 1 the file could not be decrypted, 2 usage error.");
     sub->add_option("input", opts->input, "Encrypted archive to read")->required();
     sub->add_option("output", opts->output, "Where to write the decrypted archive")->required();
     sub->add_option("--passphrase-file", opts->passphrase_file,

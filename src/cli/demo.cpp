@@ -152,6 +152,9 @@ void add_demo(CLI::App& app, command_list& commands) {
     auto* sub = app.add_subcommand(
         "demo", "Self-contained demonstration of the two engines: starts a local HTTPS server and "
                 "runs book coroutines through the shared connection pool and the database actor");
+    sub->footer("For the demo of the whole job against the bundled GRIN emulator, run "
+                "scripts/demo.sh.\n\nExamples:\n  grin demo\n  grin demo --books 100000 "
+                "--concurrency 256\n\nExit codes: 0 ok, 1 the demo failed, 2 usage error.");
     sub->add_option("--output-dir", options->output_dir, "Where the demo database goes")
         ->capture_default_str();
     sub->add_option("--books", options->books, "Number of books")

@@ -160,6 +160,9 @@ void add_sync_status(CLI::App& sync, command_list& commands) {
         "status",
         "Count a run's books by sync and conversion status, from output/<run>/books.db only "
         "(no GRIN access; nothing is written, so it is safe beside a running sync)");
+    sub->footer("Examples:\n  grin sync status --run-name harvard_2024\n"
+                "  grin sync status --run-name harvard_2024 --format json | jq .synced\n"
+                "\nExit codes: 0 shown, 2 unknown run or usage error.");
     sub->add_option("--run-name", options->run_name, "Name of the run")->required();
     sub->add_option("--output-root", options->output_root, "Parent of run directories")
         ->capture_default_str();

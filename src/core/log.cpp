@@ -36,8 +36,64 @@ std::atomic<level>& console_threshold() {
     return value;
 }
 
+std::atomic<format>& current_format() {
+    static std::atomic<format> value{format::text};
+    return value;
+}
+
+std::string lower_case(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
+// JSON string escaping for one log message: bytes that are not valid UTF-8 become U+FFFD so
+// that a log shipper never rejects a line because of a hostile title or path.
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else if (c >= 0x80) {
+            std::size_t length = c >= 0xf0 && c < 0xf5   ? 4
+                                 : c >= 0xe0             ? 3
+                                 : c >= 0xc2 && c < 0xe0 ? 2
+                                                         : 0;
+            bool valid = length > 0 && i + length <= text.size();
+            for (std::size_t k = 1; valid && k < length; ++k)
+                valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+            if (!valid) {
+                out += "\xef\xbf\xbd";
+                ++i;
+                continue;
+            }
+            out.append(text.substr(i, length));
+            i += length;
+            continue;
+        } else {
+            out += static_cast<char>(c);
+        }
+        ++i;
+    }
+    out += '"';
+}
+
 void stderr_sink(level value, std::string_view line) {
-    std::cerr << format_iso8601_utc(now_utc()) << ' ' << to_string(value) << ' ' << line << '\n';
+    std::cerr << format_line(value, line) << '\n';
 }
 
 constexpr std::string_view secret_query_keys[] = {
@@ -67,9 +123,7 @@ void mask_query_values(std::string& text) {
 } // namespace
 
 level parse_level(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string lower = lower_case(text);
     if (lower == "debug")
         return level::debug;
     if (lower == "info")
@@ -98,6 +152,30 @@ std::string_view to_string(level value) {
         return "OFF";
     }
     return "?";
+}
+
+format parse_format(std::string_view text) {
+    std::string lower = lower_case(text);
+    if (lower == "text")
+        return format::text;
+    if (lower == "json")
+        return format::json;
+    throw fatal("unknown log format '" + std::string(text) + "' (expected text or json)");
+}
+
+void set_format(format value) {
+    current_format() = value;
+}
+
+std::string format_line(level value, std::string_view message) {
+    std::string time = format_iso8601_utc(now_utc());
+    if (current_format() == format::text)
+        return time + ' ' + std::string(to_string(value)) + ' ' + std::string(message);
+    std::string line = "{\"time\":\"" + time + "\",\"level\":\"" + std::string(to_string(value)) +
+                       "\",\"message\":";
+    append_json_string(line, message);
+    line += '}';
+    return line;
 }
 
 void set_level(level value) {
@@ -159,8 +237,7 @@ void write(level value, std::string_view message) {
     std::string line = redact(message);
     std::lock_guard lock(global().mutex);
     if (global().file.is_open())
-        global().file << format_iso8601_utc(now_utc()) << ' ' << to_string(value) << ' ' << line
-                      << std::endl;
+        global().file << format_line(value, line) << std::endl;
     if (global().current)
         global().current(value, line);
     else if (value >= console_threshold().load())

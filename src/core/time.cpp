@@ -29,6 +29,34 @@ std::string format_iso8601_utc(system_time when) {
     return buffer;
 }
 
+std::optional<system_time> parse_iso8601_utc(std::string_view text) {
+    std::tm parts{};
+    int consumed = 0;
+    std::string copy(text);
+    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &parts.tm_year, &parts.tm_mon,
+                    &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &consumed) != 6 ||
+        consumed != 19)
+        return std::nullopt;
+    std::string_view rest = text.substr(19);
+    long long micros = 0;
+    if (!rest.empty() && rest.front() == '.') {
+        std::size_t digits = 1;
+        long long scale = 100'000;
+        while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') {
+            micros += (rest[digits] - '0') * scale;
+            scale /= 10;
+            ++digits;
+        }
+        rest.remove_prefix(digits);
+    }
+    if (rest != "Z" && rest != "+00:00" && !rest.empty())
+        return std::nullopt;
+    parts.tm_year -= 1900;
+    parts.tm_mon -= 1;
+    std::time_t seconds = timegm(&parts);
+    return std::chrono::system_clock::from_time_t(seconds) + std::chrono::microseconds(micros);
+}
+
 std::string format_compact_utc(system_time when) {
     std::tm parts = to_utc_tm(when);
     char buffer[32];

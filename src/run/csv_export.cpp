@@ -4,8 +4,10 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
 
 #include <map>
+#include <span>
 
 namespace grin::run {
 
@@ -82,47 +84,91 @@ std::string csv_field(std::string_view value) {
     return quoted + "\"";
 }
 
+namespace {
+
+// Streams every book in rowid order through `format_row` into `target`, in 1 MiB writes.
+template <typename RowFormatter>
+std::uint64_t write_books(SQLite::Database& connection,
+                          const std::filesystem::path& target,
+                          std::string header,
+                          RowFormatter format_row) {
+    auto columns = db::schema::book_columns();
+    std::string select = "SELECT ";
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        select += (i ? ", " : "") + std::string(columns[i]);
+    select += " FROM books ORDER BY rowid";
+    atomic_file file(target);
+    std::string chunk = std::move(header);
+    SQLite::Statement query(connection, select);
+    std::uint64_t rows = 0;
+    while (query.executeStep()) {
+        format_row(query, columns, chunk);
+        if (chunk.size() > (1 << 20)) {
+            file.write(chunk);
+            chunk.clear();
+        }
+        ++rows;
+    }
+    file.write(chunk);
+    file.commit();
+    return rows;
+}
+
+void append_csv_row(SQLite::Statement& query,
+                    std::span<const std::string_view> columns,
+                    std::string& out) {
+    for (int i = 0; i < query.getColumnCount(); ++i) {
+        if (i)
+            out += ',';
+        auto column = query.getColumn(i);
+        if (column.isNull())
+            continue;
+        if (columns[static_cast<std::size_t>(i)] == "is_decrypted")
+            out += column.getInt() ? "TRUE" : "FALSE";
+        else
+            out += csv_field(column.getString());
+    }
+    out += "\r\n";
+}
+
+void append_json_row(SQLite::Statement& query,
+                     std::span<const std::string_view> columns,
+                     std::string& out) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    for (int i = 0; i < query.getColumnCount(); ++i) {
+        std::string name(columns[static_cast<std::size_t>(i)]);
+        auto column = query.getColumn(i);
+        if (column.isNull())
+            row[name] = nullptr;
+        else if (name == "is_decrypted")
+            row[name] = column.getInt() != 0;
+        else
+            row[name] = column.getString();
+    }
+    out += row.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out += '\n';
+}
+
+} // namespace
+
 boost::asio::awaitable<std::uint64_t> export_books_csv(db::database& database,
                                                        std::filesystem::path target) {
     auto write_csv = [target](SQLite::Database& connection) -> std::uint64_t {
+        std::string header;
         auto columns = db::schema::book_columns();
-        std::string select = "SELECT ";
-        std::string line;
-        for (std::size_t i = 0; i < columns.size(); ++i) {
-            select += (i ? ", " : "") + std::string(columns[i]);
-            line += (i ? "," : "") + csv_field(csv_label(columns[i]));
-        }
-        select += " FROM books ORDER BY rowid";
-        atomic_file file(target);
-        file.write(line + "\r\n");
-        SQLite::Statement query(connection, select);
-        std::uint64_t rows = 0;
-        std::string chunk;
-        while (query.executeStep()) {
-            line.clear();
-            for (int i = 0; i < query.getColumnCount(); ++i) {
-                if (i)
-                    line += ',';
-                auto column = query.getColumn(i);
-                if (column.isNull())
-                    continue;
-                if (columns[static_cast<std::size_t>(i)] == "is_decrypted")
-                    line += column.getInt() ? "TRUE" : "FALSE";
-                else
-                    line += csv_field(column.getString());
-            }
-            chunk += line + "\r\n";
-            if (chunk.size() > (1 << 20)) {
-                file.write(chunk);
-                chunk.clear();
-            }
-            ++rows;
-        }
-        file.write(chunk);
-        file.commit();
-        return rows;
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            header += (i ? "," : "") + csv_field(csv_label(columns[i]));
+        return write_books(connection, target, header + "\r\n", append_csv_row);
     };
     co_return co_await database.read("export_csv", std::move(write_csv));
+}
+
+boost::asio::awaitable<std::uint64_t> export_books_jsonl(db::database& database,
+                                                         std::filesystem::path target) {
+    auto write_jsonl = [target](SQLite::Database& connection) -> std::uint64_t {
+        return write_books(connection, target, "", append_json_row);
+    };
+    co_return co_await database.read("export_jsonl", std::move(write_jsonl));
 }
 
 } // namespace grin::run

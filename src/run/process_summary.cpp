@@ -6,6 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 namespace grin::run {
 
 using nlohmann::json;
@@ -31,12 +35,52 @@ json load_or_start(const std::filesystem::path& file, const std::string& run_nam
     return json{{"run_name", run_name}, {"stages", json::object()}};
 }
 
+// Serializes read-modify-write of the summary between processes.
+class summary_lock {
+public:
+    explicit summary_lock(const std::filesystem::path& file) {
+        auto path = file;
+        path += ".lock";
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ >= 0)
+            ::flock(fd_, LOCK_EX);
+    }
+    summary_lock(const summary_lock&) = delete;
+    summary_lock& operator=(const summary_lock&) = delete;
+    ~summary_lock() {
+        if (fd_ >= 0)
+            ::close(fd_); // releases the lock
+    }
+
+private:
+    int fd_ = -1;
+};
+
 } // namespace
+
+void mark_stage_active(const std::filesystem::path& file,
+                       const std::string& run_name,
+                       const std::string& stage) {
+    try {
+        summary_lock lock(file);
+        json summary = load_or_start(file, run_name);
+        const std::string now = format_iso8601_utc(now_utc());
+        if (!summary.contains("run_start_time"))
+            summary["run_start_time"] = now;
+        summary["active"] = {{"stage", stage}, {"since", now}, {"pid", ::getpid()}};
+        write_file_atomically(file, summary.dump(2) + "\n");
+    } catch (const std::exception& e) {
+        log::warning("could not update the process summary " + file.string() + ": " + e.what());
+    }
+}
 
 void record_stage_run(const std::filesystem::path& file,
                       const std::string& run_name,
                       const stage_run& run) {
+    summary_lock lock(file);
     json summary = load_or_start(file, run_name);
+    if (summary.contains("active") && summary["active"].value("pid", 0) == ::getpid())
+        summary.erase("active");
     const std::string started = format_iso8601_utc(run.started);
     const std::string finished = format_iso8601_utc(run.finished);
     const double seconds = std::chrono::duration<double>(run.finished - run.started).count();

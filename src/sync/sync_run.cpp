@@ -13,6 +13,7 @@
 #include <grin/run/session_lock.hpp>
 #include <grin/storage/make_storage.hpp>
 #include <grin/sync/queue_runner.hpp>
+#include <grin/sync/run_metrics.hpp>
 #include <grin/sync/sync_run.hpp>
 #include <grin/sync/teardown.hpp>
 
@@ -112,6 +113,7 @@ struct run_totals {
 struct run_services {
     const sync_run_params& params;
     api::client& grin;
+    const net::https_pool& pool;
     db::database& database;
     storage::storage& store;
     const storage::key_layout& layout;
@@ -134,9 +136,10 @@ asio::awaitable<void> insert_unknown(db::database& database, std::vector<std::st
 }
 
 // This run's figures, added to output/<run>/process_summary.json (stage "sync").
-void record_summary(const sync_run_params& params,
+void record_summary(const run_services& s,
                     const run_totals& totals,
                     std::chrono::system_clock::time_point started) {
+    const sync_run_params& params = s.params;
     run::stage_run stage{
         .stage = "sync", .started = started, .finished = std::chrono::system_clock::now()};
     for (auto outcome :
@@ -161,6 +164,7 @@ void record_summary(const sync_run_params& params,
     details["queues"] = queues;
     if (params.limit)
         details["limit"] = *params.limit;
+    details["metrics"] = metrics_snapshot(s.pool.stats(), s.database);
     stage.details_json = details.dump();
     try {
         run::record_stage_run(params.run_dir / "process_summary.json", params.config.run_name,
@@ -218,7 +222,7 @@ asio::awaitable<run_totals> run_all(run_services s) {
         totals.add(result);
     }
     if (!params.dry_run && !s.controls.cancelled()) {
-        record_summary(params, totals, started);
+        record_summary(s, totals, started);
         teardown_params teardown{.run_dir = params.run_dir,
                                  .export_csv = !params.skip_csv_export,
                                  .compress_meta = !params.skip_compression_meta,
@@ -311,6 +315,7 @@ int run_sync(const sync_run_params& params) {
             log::set_file(config.log_file);
             std::cout << "Log file: " << config.log_file << std::endl;
         }
+        run::mark_stage_active(params.run_dir / "process_summary.json", config.run_name, "sync");
     }
     log::info("SYNC PIPELINE STARTED - run=" + config.run_name + " storage=" + config.storage.type +
               " force=" + (params.force ? "true" : "false") + (params.dry_run ? " dry-run" : "") +
@@ -461,6 +466,7 @@ int run_sync(const sync_run_params& params) {
     bool finished = false;
     run_services services{.params = params,
                           .grin = grin,
+                          .pool = pool,
                           .database = database,
                           .store = *store,
                           .layout = layout,

@@ -18,6 +18,17 @@ enum class level { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
 level parse_level(std::string_view text);
 std::string_view to_string(level value);
 
+// How lines look on stderr and in the log file: "text" (`<UTC time> <LEVEL> <message>`) or
+// "json", one object per line for log shippers:
+//   {"time":"2026-11-23T18:00:00.123Z","level":"INFO","message":"..."}
+enum class format { text, json };
+// Parses "text|json" (case-insensitive). Throws grin::fatal on anything else.
+format parse_format(std::string_view text);
+void set_format(format value);
+
+// One line in the current format, without the newline (exposed for tests).
+std::string format_line(level value, std::string_view message);
+
 void set_level(level value);
 level current_level();
 

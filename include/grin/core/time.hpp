@@ -2,7 +2,9 @@
 // Time formatting shared by the database (ISO 8601 timestamps, grin-transfer compatible)
 // and the progress line ("1m 6s", "32h 54m").
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace grin {
 
@@ -15,6 +17,10 @@ inline system_time now_utc() {
 // "2025-09-01T10:15:00.123456+00:00": the form Python's datetime.now(UTC).isoformat()
 // writes, so databases shared with grin-transfer sort and compare the same way.
 std::string format_iso8601_utc(system_time when);
+
+// Reads what format_iso8601_utc writes ("Z" or "+00:00"; fraction optional). nullopt for
+// anything else, or another UTC offset.
+std::optional<system_time> parse_iso8601_utc(std::string_view text);
 
 // "20250901_101500" for file names (UTC).
 std::string format_compact_utc(system_time when);

@@ -11,7 +11,8 @@
 // Counters add up over runs (grin-transfer kept only the first run's timing; we keep both
 // the first start and the last run). Written atomically; a file that cannot be parsed is
 // kept aside as process_summary.json.corrupt and a new one started, so a damaged summary
-// never stops a run.
+// never stops a run. Updates hold an exclusive lock on <file>.lock, so two commands of
+// one run (an export beside a sync) never lose each other's update.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +30,14 @@ struct stage_run {
     std::vector<std::string> errors; // the most frequent failure reasons, at most a few
     std::string details_json = "{}"; // any JSON object (e.g. flags used, pool statistics)
 };
+
+// Marks `stage` as running in this process ("active": {"stage", "since", "pid"}), so that
+// `grin reports view` can say what is running now; record_stage_run clears it. A marker
+// whose process is gone tells of an interrupted run. Never throws: the summary must not
+// stop a run (a failure is logged).
+void mark_stage_active(const std::filesystem::path& file,
+                       const std::string& run_name,
+                       const std::string& stage);
 
 // Adds `run` to the summary file of `run_name` at `file`. Throws grin::error (step
 // "summary") only when the file cannot be written.
