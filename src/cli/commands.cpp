@@ -9,6 +9,8 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_decrypt(app, commands);
     add_sync(app, commands);
     add_storage(app, commands);
+    add_process(app, commands);
+    add_extract(app, commands);
 }
 
 } // namespace grin::cli
