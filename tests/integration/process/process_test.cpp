@@ -1,6 +1,9 @@
 // `grin process request` and `grin process monitor` end to end: the real grin and
 // grin-emulator binaries over TLS, after a real `grin collect`. Expected figures come from
 // the emulator (its stats, its catalogue and its control endpoints) and the database.
+#include <csignal>
+#include <thread>
+
 #include "sync_fixture.hpp"
 
 using namespace grin;
@@ -194,6 +197,25 @@ TEST_F(process_fixture, monitor_prints_one_line_per_poll_with_the_emulators_coun
     EXPECT_EQ(text->wait(30s), 0) << text->output();
     EXPECT_EQ(summary_stage("process_monitor")["runs"], 2);
     EXPECT_EQ(summary_stage("process_monitor")["counters"]["polls"], 4);
+}
+
+// Ctrl-C once: no new request is sent, the one in flight (GRIN answers it after 2 s)
+// finishes and is recorded, and the run ends as interrupted (130) saying how to continue.
+TEST_F(process_fixture, first_ctrl_c_finishes_the_request_in_flight_and_stops) {
+    shape.books = 40;
+    shape.converted = 0.2;
+    start_emulator({"--fault", "route=process,fault=stall_before_headers,stall_ms=2000,first=1"});
+    collect();
+    auto run = start_grin({"process", "request", "--run-name", run_name, "--output-root",
+                           output_root().string(), "--queue", "unconverted", "--concurrency", "1"});
+    run->wait_for_line("---");
+    std::this_thread::sleep_for(300ms);
+    run->signal(SIGINT);
+    EXPECT_EQ(run->wait(30s), 130) << run->output();
+    EXPECT_NE(run->output().find("Interrupted: "), std::string::npos) << run->output();
+    EXPECT_EQ(process_calls(), 1u);
+    EXPECT_EQ(conversion_rows(database(), "requested"), 1u);
+    EXPECT_EQ(summary_stage("process_request")["last_run"]["counters"]["requested"], 1);
 }
 
 // Bad flags stop at once with exit 2.
