@@ -11,6 +11,8 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_storage(app, commands);
     add_export(app, commands);
     add_reports(app, commands);
+    add_process(app, commands);
+    add_extract(app, commands);
     add_help(app, commands);
 }
 

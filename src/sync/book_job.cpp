@@ -6,6 +6,7 @@
 #include <grin/db/sync_queries.hpp>
 #include <grin/sync/archive_transfer.hpp>
 #include <grin/sync/book_job.hpp>
+#include <grin/sync/conversion_record.hpp>
 #include <grin/sync/failure_info.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -305,11 +306,8 @@ private:
                 std::rethrow_exception(failure);
             c_.tasks.add(task::request_conversion, task_result::failed);
             std::string message = message_of(failure);
-            co_await record({status(barcode_, "conversion", "failed",
-                                    {{"conversion_status", "failed"},
-                                     {"request_count", 1},
-                                     {"reason", "fail_request_error"},
-                                     {"error", message}})});
+            auto recording = record_conversion_of(conversion_error_record(barcode_, message));
+            co_await std::move(recording);
             finish(book_outcome::failed, "request_conversion: " + message);
             co_return;
         }
@@ -318,41 +316,28 @@ private:
             c_.tasks.add(task::request_conversion, task_result::failed);
             log::warning("GRIN's conversion queue is full (HTTP 429): no more conversion "
                          "requests in this queue");
-            co_await record({status(barcode_, "conversion", "limit_reached",
-                                    {{"conversion_status", "limit_reached"},
-                                     {"request_count", 1},
-                                     {"grin_response", "HTTP 429"},
-                                     {"reason", "fail_queue_limit_reached"}})});
+            auto recording = record_conversion_of(conversion_limit_record(barcode_));
+            co_await std::move(recording);
             finish(book_outcome::failed, "request_conversion: GRIN queue limit reached (429)");
             co_return;
         }
-        json meta = {{"conversion_status", std::string(api::to_string(entry->outcome))},
-                     {"request_count", 1},
-                     {"grin_response", entry->status}};
-        switch (entry->outcome) {
-        case api::process_outcome::requested: {
+        conversion_record answer = conversion_answer_record(barcode_, *entry);
+        std::string reason = answer.reason;
+        auto recording = record_conversion_of(std::move(answer));
+        co_await std::move(recording);
+        if (entry->outcome == api::process_outcome::requested) {
             c_.tasks.add(task::request_conversion, task_result::completed);
-            meta["reason"] = "success";
-            co_await record({status(barcode_, "conversion", "requested", meta)},
-                            {{"processing_request_timestamp", format_iso8601_utc(now_utc())}});
             finish(book_outcome::conversion_requested);
             co_return;
         }
-        case api::process_outcome::already_available:
-            meta["reason"] = "skip_already_available";
-            co_await record({status(barcode_, "conversion", "skipped", meta)});
-            break;
-        case api::process_outcome::in_process:
-            meta["reason"] = "skip_already_in_process";
-            co_await record({status(barcode_, "conversion", "in_process", meta)});
-            break;
-        case api::process_outcome::unavailable:
-            meta["reason"] = "skip_verified_unavailable";
-            co_await record({status(barcode_, "conversion", "unavailable", meta)});
-            break;
-        }
         c_.tasks.add(task::request_conversion, task_result::skipped);
-        finish(book_outcome::skipped, meta["reason"].get<std::string>());
+        finish(book_outcome::skipped, reason);
+    }
+
+    // The rows `grin process request` writes too (conversion_record.hpp).
+    asio::awaitable<void> record_conversion_of(conversion_record rows) {
+        auto writing = record(std::move(rows.updates), std::move(rows.fields));
+        co_await std::move(writing);
     }
 
     storage::metadata archive_metadata() const {

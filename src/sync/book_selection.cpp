@@ -91,7 +91,8 @@ select_converted(api::client& grin, db::database& database, std::optional<std::u
 // with the room left in GRIN's queue as this queue's conversion budget.
 asio::awaitable<selection> select_for_conversion(api::client& grin,
                                                  std::vector<std::string> candidates,
-                                                 std::optional<std::uint64_t> limit) {
+                                                 std::optional<std::uint64_t> limit,
+                                                 std::uint64_t queue_cap) {
     selection chosen;
     chosen.source = candidates.size();
     auto fetch = grin.in_process();
@@ -104,9 +105,9 @@ asio::awaitable<selection> select_for_conversion(api::client& grin,
         }
         chosen.barcodes.push_back(std::move(barcode));
     }
-    std::uint64_t space =
-        in_process.size() >= grin_queue_cap ? 0 : grin_queue_cap - in_process.size();
+    std::uint64_t space = conversion_space(queue_cap, in_process.size());
     chosen.conversions.remaining = space;
+    chosen.grin_in_process = in_process.size();
     chosen.notes.push_back("GRIN queue: " + with_thousands(in_process.size()) + " in process, " +
                            with_thousands(space) + " available space");
     chosen.notes.push_back("From this queue: " + with_thousands(chosen.removed_in_process) +
@@ -143,14 +144,16 @@ select_books(api::client& grin, db::database& database, selection_request reques
         auto candidates = co_await read_list(database, "previous_queue", [](SQLite::Database& db) {
             return db::queries::previous_queue(db);
         });
-        co_return co_await select_for_conversion(grin, std::move(candidates), request.limit);
+        co_return co_await select_for_conversion(grin, std::move(candidates), request.limit,
+                                                 request.queue_cap);
     }
     case queue_kind::unconverted: {
         auto candidates =
             co_await read_list(database, "unconverted_queue", [](SQLite::Database& db) {
                 return db::queries::unconverted_queue(db);
             });
-        co_return co_await select_for_conversion(grin, std::move(candidates), request.limit);
+        co_return co_await select_for_conversion(grin, std::move(candidates), request.limit,
+                                                 request.queue_cap);
     }
     case queue_kind::changed: {
         selection chosen;

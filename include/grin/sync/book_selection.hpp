@@ -28,21 +28,30 @@ std::optional<queue_kind> parse_queue_kind(std::string_view name) noexcept;
 
 inline constexpr std::uint64_t grin_queue_cap = 50'000;
 
+// Room left in GRIN's conversion queue: cap minus the books in process, never below 0.
+constexpr std::uint64_t conversion_space(std::uint64_t cap, std::uint64_t in_process) noexcept {
+    return in_process >= cap ? 0 : cap - in_process;
+}
+
 struct selection {
     std::vector<std::string> barcodes; // to process, in order
     std::uint64_t source = 0;          // candidates before filtering
     std::uint64_t removed_synced = 0;
     std::uint64_t removed_in_process = 0;
     std::uint64_t removed_by_limit = 0;
-    std::vector<std::string> unknown; // barcodes mode: not in the database
-    conversion_budget conversions;    // for this queue's conversion requests
-    std::vector<std::string> notes;   // extra lines for the filtering block
+    std::vector<std::string> unknown;             // barcodes mode: not in the database
+    conversion_budget conversions;                // for this queue's conversion requests
+    std::optional<std::uint64_t> grin_in_process; // previous/unconverted: GRIN's queue length
+    std::vector<std::string> notes;               // extra lines for the filtering block
 };
 
 struct selection_request {
     queue_kind kind = queue_kind::converted;
     std::vector<std::string> barcodes; // barcodes mode
     std::optional<std::uint64_t> limit;
+    // GRIN's conversion queue cap: previous/unconverted get cap - in_process as their
+    // conversion budget (tests lower it to match an emulator's --queue-cap).
+    std::uint64_t queue_cap = grin_queue_cap;
 };
 
 boost::asio::awaitable<selection>
