@@ -26,7 +26,8 @@ int run(std::vector<std::string> args) {
         std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
         app.parse(reversed);
     } catch (const CLI::ParseError& parse_error) {
-        return app.exit(parse_error);
+        // --help and --version exit 0; any bad flag is a usage error: 2, like grin::fatal.
+        return app.exit(parse_error) == 0 ? 0 : 2;
     }
     try {
         log::set_level(log::parse_level(log_level));

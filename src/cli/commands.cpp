@@ -9,6 +9,7 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_decrypt(app, commands);
     add_sync(app, commands);
     add_storage(app, commands);
+    add_enrich(app, commands);
 }
 
 } // namespace grin::cli

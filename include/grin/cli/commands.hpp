@@ -25,6 +25,7 @@ void add_auth(CLI::App& app, command_list& commands);
 void add_decrypt(CLI::App& app, command_list& commands);
 void add_sync(CLI::App& app, command_list& commands);
 void add_storage(CLI::App& app, command_list& commands);
+void add_enrich(CLI::App& app, command_list& commands);
 
 // Subcommands of `grin sync` (src/cli/sync_<name>.cpp), added by add_sync().
 void add_sync_pipeline(CLI::App& sync, command_list& commands);
