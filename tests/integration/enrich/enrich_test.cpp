@@ -4,6 +4,8 @@
 #include <grin/emulator/pages.hpp>
 #include <grin/enrich/url_batches.hpp>
 
+#include <csignal>
+
 #include "sync_fixture.hpp"
 
 namespace grin::test {
@@ -204,6 +206,36 @@ TEST_F(enrich_test, rate_limit_holds_at_the_emulator) {
     EXPECT_GE(span_s + 0.05, static_cast<double>(requests - 1) / 5.0) << timing.dump();
     EXPECT_LE(static_cast<double>(requests - 1) / span_s, 5.0 * 1.05) << timing.dump();
     EXPECT_EQ(enrich_stage()["last_run"]["details"]["rate_limit_per_second"], 5.0);
+}
+
+// Ctrl-C once: no new request starts, the ones in flight are written, the summary is
+// recorded, exit 130 with books left. Twice: exit 130 at once. A rerun finishes the job.
+TEST_F(enrich_test, interrupt_once_finishes_in_flight_twice_exits_at_once) {
+    shape.books = 3000;
+    start_emulator();
+    collect();
+    auto slow = enrich_args({"--rate-limit", "2", "--batch-size", "250", "--max-concurrent", "2"});
+    auto first = start_grin(slow);
+    first->wait_for_line("Progress: 250/3,000");
+    first->signal(SIGINT);
+    EXPECT_EQ(first->wait(30s), 130) << first->output();
+    EXPECT_NE(first->output().find("Completed: "), std::string::npos) << first->output();
+    auto left = unenriched().size();
+    EXPECT_GT(left, 0u);
+    EXPECT_LE(left, 2750u);
+    EXPECT_EQ(left % 250, 0u); // whole batches: in-flight ones were finished and written
+    EXPECT_EQ(enrich_stage()["last_run"]["details"]["interrupted"], true);
+
+    auto second = start_grin(slow);
+    second->wait_for_line("Progress: ");
+    second->signal(SIGINT);
+    second->signal(SIGINT);
+    EXPECT_EQ(second->wait(10s), 130) << second->output();
+
+    auto rerun = enrich({"--rate-limit", "0"});
+    EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
+    EXPECT_TRUE(unenriched().empty());
+    EXPECT_EQ(expect_all_columns_match_catalogue(), 3000u);
 }
 
 TEST_F(enrich_test, bad_flags_and_unknown_run_exit_2) {
