@@ -4,8 +4,14 @@
 #include <grin/api/text_list.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/core/time.hpp>
+#include <grin/net/retry.hpp>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <random>
 
 namespace grin::api {
 namespace asio = boost::asio;
@@ -124,6 +130,58 @@ client::barcode_search(std::vector<std::string> barcodes) {
             rows.push_back(std::move(row));
     }
     co_return rows;
+}
+
+asio::awaitable<enrichment_table> client::barcode_search_page(std::string url,
+                                                              attempt_hook before_attempt) {
+    const net::retry_policy& policy = params_.search_policy;
+    // One attempt per authorized_send, so that before_attempt sees every retry.
+    net::retry_policy single = policy;
+    single.max_attempts = 1;
+    std::mt19937_64 random(std::random_device{}());
+    for (int attempt = 1;; ++attempt) {
+        if (before_attempt) {
+            auto waiting = before_attempt();
+            co_await std::move(waiting);
+        }
+        std::optional<net::duration> retry_after;
+        std::string reason;
+        int status = 0;
+        try {
+            net::http_request request = get(url);
+            auto sending = auth::authorized_send(pool_, tokens_, std::move(request), single,
+                                                 params_.list_request);
+            net::http_response response = co_await std::move(sending);
+            if (response.ok())
+                co_return parse_barcode_search(response.body);
+            status = response.status;
+            if (!policy.retryable_statuses.contains(status) || attempt >= policy.max_attempts)
+                unexpected_status(response, url);
+            if (auto header = response.header("Retry-After"); header && policy.honour_retry_after)
+                retry_after = net::parse_retry_after(*header, now_utc());
+            reason = "HTTP " + std::to_string(status);
+        } catch (const grin::error& failure) {
+            // A status answer (thrown above or by authorized_send, e.g. 403) is final here;
+            // a network failure is retried while attempts remain.
+            if (failure.context().http_status || !policy.retry_network_errors ||
+                attempt >= policy.max_attempts)
+                throw;
+            reason = failure.what();
+        }
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none)
+            throw error("_barcode_search cancelled", {.step = "grin", .url = log::redact(url)});
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        net::duration delay = net::backoff_delay(policy, attempt, retry_after, unit(random));
+        log::info(
+            "retrying _barcode_search in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()) +
+            " ms (attempt " + std::to_string(attempt + 1) + " of " +
+            std::to_string(policy.max_attempts) + "): " + reason);
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, delay);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
 }
 
 asio::awaitable<std::vector<std::string>> client::in_process() {

@@ -13,6 +13,7 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_reports(app, commands);
     add_process(app, commands);
     add_extract(app, commands);
+    add_enrich(app, commands);
     add_help(app, commands);
 }
 

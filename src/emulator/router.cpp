@@ -169,6 +169,20 @@ std::uint64_t router::requests(route r) const noexcept {
 std::shared_ptr<void> router::enter(route r) {
     auto& c = counters_[static_cast<std::size_t>(r)];
     c.requests.fetch_add(1);
+    {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(timing_mutex_);
+        auto& t = timing_[static_cast<std::size_t>(r)];
+        if (t.seen++ == 0) {
+            t.first = now;
+        }
+        t.last = now;
+        t.last_second.push_back(now);
+        while (t.last_second.front() <= now - std::chrono::seconds(1)) {
+            t.last_second.pop_front();
+        }
+        t.max_per_second = std::max<std::uint64_t>(t.max_per_second, t.last_second.size());
+    }
     auto now = c.in_flight.fetch_add(1) + 1;
     auto seen = c.max_in_flight.load();
     while (now > seen && !c.max_in_flight.compare_exchange_weak(seen, now)) {
@@ -259,7 +273,7 @@ router::dispatch(const request& req, route& which, std::string& library, std::st
     which = c.which;
     library = c.library;
     barcode = c.barcode;
-    if (c.which == route::process) {
+    if (c.which == route::process || c.which == route::barcode_search) {
         auto params = parse_query(query);
         auto listed = split_barcode_list(first_value(params, "barcodes").value_or(""));
         if (!listed.empty()) {
@@ -646,8 +660,25 @@ std::string router::stats_json() const {
     for (const auto& [name, lib] : libraries_) {
         libs[name] = {{"books", lib->size()}, {"in_process", lib->in_process().size()}};
     }
+    nlohmann::json timing = nlohmann::json::object();
+    {
+        std::lock_guard lock(timing_mutex_);
+        auto ms = [this](std::chrono::steady_clock::time_point at) {
+            return std::chrono::duration<double, std::milli>(at - started_).count();
+        };
+        for (std::size_t i = 0; i < route_count; ++i) {
+            const auto& t = timing_[i];
+            if (t.seen > 0) {
+                timing[std::string(to_string(static_cast<route>(i)))] = {
+                    {"first_ms", ms(t.first)},
+                    {"last_ms", ms(t.last)},
+                    {"max_per_second", t.max_per_second}};
+            }
+        }
+    }
     return nlohmann::json{{"requests", requests},
                           {"max_in_flight", in_flight},
+                          {"timing", timing},
                           {"statuses", statuses},
                           {"faults_injected", faults_.injected()},
                           {"token_grants", tokens_.refreshes()},

@@ -29,6 +29,8 @@ struct client_params {
                                      .retryable_statuses = {408, 500, 502, 503, 504}};
     net::retry_policy process_policy{
         .max_attempts = 3, .base_delay = 2s, .retryable_statuses = {408, 500, 502, 503, 504}};
+    // One _barcode_search URL (enrich): 3 attempts, waits 2 s, 4 s (grin-protocol.md 1.6).
+    net::retry_policy search_policy{.max_attempts = 3, .base_delay = 2s, .jitter = 0.1};
     net::request_params list_request{.read_header_timeout = 120s, .body_idle_timeout = 60s};
     net::request_params archive_request{.read_header_timeout = 60s, .body_idle_timeout = 60s};
 };
@@ -64,6 +66,15 @@ public:
     // whose URLs stay under GRIN's length limit; rows in GRIN's order, one per known book.
     boost::asio::awaitable<std::vector<enrichment_row>>
     barcode_search(std::vector<std::string> barcodes);
+
+    // One URL of barcode_search_urls(): the parsed TSV. Retried under
+    // params().search_policy (5xx, 429, timeouts, resets; Retry-After honoured).
+    // `before_attempt`, when set, is awaited before every attempt, retries included: enrich
+    // paces all its requests through one rate limiter there. Throws grin::error (with the
+    // HTTP status, if any) when the last attempt fails; cancellation is never retried.
+    using attempt_hook = std::function<boost::asio::awaitable<void>()>;
+    boost::asio::awaitable<enrichment_table> barcode_search_page(std::string url,
+                                                                 attempt_hook before_attempt = {});
 
     // _in_process?format=text: barcodes in GRIN's conversion queue.
     boost::asio::awaitable<std::vector<std::string>> in_process();

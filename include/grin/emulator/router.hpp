@@ -15,6 +15,9 @@
 //   HEAD|GET /blob/<Dir>/<B>.tar.gz.gpg?v=N                  redirect target (redirect_archives)
 //   POST /token                                              OAuth token endpoint
 //   GET  /_emulator/stats | /_emulator/log                   JSON counters / request log (no auth)
+//        stats "timing": per route, first_ms / last_ms (steady clock, since start) and
+//        max_per_second (most requests in any sliding window of one second, (t - 1 s, t]).
+// Fault rules match _process and _barcode_search by the FIRST barcode of the request.
 //   POST /_emulator/advance | reconvert?library=&barcode= | queue_cap?library=&value=
 //        | expire_tokens | token_lifetime?seconds= | faults (body: a rule spec) | clear_faults
 //        | defect?library=&barcode=&kind=<archive_defect name> (bad payloads of 7.4)
@@ -96,6 +99,14 @@ private:
         std::atomic<std::uint64_t> max_in_flight{0};
     };
 
+    // Arrival times per route, for request-rate checks (stats "timing").
+    struct route_timing {
+        std::uint64_t seen = 0;
+        std::chrono::steady_clock::time_point first{}, last{};
+        std::deque<std::chrono::steady_clock::time_point> last_second;
+        std::uint64_t max_per_second = 0;
+    };
+
     response dispatch(const request& req, route& which, std::string& library, std::string& barcode);
     response library_route(const request& req,
                            library_state& lib,
@@ -122,6 +133,9 @@ private:
     fault_plan faults_;
     token_service tokens_;
     std::array<counters, route_count> counters_;
+    const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    mutable std::mutex timing_mutex_;
+    std::array<route_timing, route_count> timing_; // guarded by timing_mutex_
     mutable std::mutex status_mutex_;
     std::map<int, std::uint64_t> statuses_;
     std::deque<request_record> log_;

@@ -1,0 +1,45 @@
+#include <grin/net/awaitable.hpp>
+#include <grin/net/rate_limiter.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+
+namespace grin::net {
+namespace asio = boost::asio;
+
+rate_limiter::rate_limiter(asio::any_io_executor executor, double per_second, double burst)
+    : executor_(std::move(executor)), per_second_(per_second > 0 ? per_second : 0.0) {
+    if (per_second_ > 0) {
+        interval_ = std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(1.0 / per_second_));
+        if (interval_ <= clock::duration::zero())
+            interval_ = clock::duration(1);
+        const double extra = std::max(0.0, burst - 1.0);
+        burst_allowance_ = std::chrono::duration_cast<clock::duration>(interval_ * extra);
+    }
+}
+
+asio::awaitable<void> rate_limiter::acquire() {
+    if (unlimited())
+        co_return;
+    const auto now = clock::now();
+    const auto arrival = std::max(next_, now);
+    const auto slot = std::max(now, arrival - burst_allowance_);
+    next_ = arrival + interval_;
+    if (slot <= now)
+        co_return;
+    ++waits_;
+    const auto reserved_until = next_;
+    asio::steady_timer timer(executor_, slot);
+    auto [failed] = co_await timer.async_wait(use_nothrow);
+    if (failed) {
+        // Nobody reserved after us: the slot is free again.
+        if (next_ == reserved_until)
+            next_ = reserved_until - interval_;
+        throw boost::system::system_error(failed, "rate limiter wait");
+    }
+}
+
+} // namespace grin::net
