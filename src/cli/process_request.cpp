@@ -202,10 +202,10 @@ void add_process_request(CLI::App& process, command_list& commands) {
                     "Conversion requests in flight at once (sync's default is 2)")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
-    // For tests and unusual GRIN accounts only, hence hidden.
     sub->add_option("--queue-cap", options->queue_cap,
-                    "GRIN's conversion queue limit (default 50,000)")
-        ->group("");
+                    "Books GRIN may have in process at once (GRIN's limit is 50,000); a lower "
+                    "value leaves room in the queue for requests made elsewhere")
+        ->capture_default_str();
     sub->add_flag("--dry-run", options->dry_run,
                   "Read GRIN's queue, its converted list and the database, print the books "
                   "that would be asked about, and write nothing anywhere");

@@ -41,7 +41,10 @@ const std::map<std::string, stage_items>& known_stages() {
           {"failed"}}},
         {"enrich", {{"enriched", "not_found", "failed"}, {"failed"}}},
         {"process_request",
-         {{"requested", "already_in_process", "unavailable", "failed"}, {"failed"}}},
+         {{"requested", "already_in_process", "already_available", "unavailable", "limit_reached",
+           "failed"},
+          {"failed"}}},
+        {"process_monitor", {{"polls"}, {"failed_polls"}}},
         {"export", {{"rows"}, {}}},
     };
     return stages;
