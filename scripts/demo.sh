@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: set up, build, start the bundled GRIN emulator, and run
-# `grin collect` against it into a local storage folder. Options: --books N (default
-# 5000), --run-name NAME (default demo).
+# The README's first command: set up, build, start the bundled GRIN emulator, and run the
+# whole job against it: collect, enrich, process request, sync pipeline, sync status,
+# export and reports view, into a local storage folder. Options: --books N (default
+# 2000), --sync-limit N (default 500), --run-name NAME (default demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 books=2000
@@ -49,6 +50,15 @@ GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin collect \
   --grin-base-url "$url/libraries/" --ca-file "$demo_dir/credentials/emulator-ca.pem"
 
 echo
+echo "== grin enrich: GRIN's per-book metadata (state, viewability, scores, dates) =="
+GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin enrich --run-name "$run_name"
+
+echo
+echo "== grin process request: ask GRIN to convert up to 50 books it has not converted =="
+GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin process request \
+  --run-name "$run_name" --queue unconverted --limit 50
+
+echo
 echo "== grin sync pipeline: up to $sync_limit converted books (check, download, decrypt, store archive + OCR text + MARC) =="
 GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin sync pipeline \
   --run-name "$run_name" --queue converted --limit "$sync_limit" || sync_exit=$?
@@ -64,13 +74,22 @@ echo "== grin sync status =="
 build/release/grin sync status --run-name "$run_name"
 
 echo
+echo "== grin export --format jsonl =="
+build/release/grin export --run-name "$run_name" --format jsonl
+
+echo
+echo "== grin reports view =="
+build/release/grin reports view --run-name "$run_name"
+
+echo
 echo "Results:"
 echo "  database:      output/$run_name/books.db ($(sqlite3 "output/$run_name/books.db" 'select count(*) from books') books)"
 echo "  archives:      output/$run_name-storage/raw/<barcode>/<barcode>.tar.gz ($(find "output/$run_name-storage/raw" -name '*.tar.gz' | wc -l) files)"
 echo "  OCR text:      output/$run_name-storage/full/$run_name/<barcode>_ocr.jsonl.gz"
 echo "  CSV export:    output/$run_name/books_export.csv"
 echo "  run settings:  output/$run_name/run_config.json"
-echo "Rerun to resume (synced books are skipped):"
-echo "  GRIN_CREDENTIALS_DIR=$demo_dir/credentials build/release/grin sync pipeline --run-name $run_name --queue converted"
+echo "  JSONL export:  output/$run_name/books_export.jsonl"
+echo "The emulator stopped with this script; scripts/emulator.sh keeps one running for the"
+echo "README's walkthrough (resume, dry runs, Ctrl-C)."
 echo "Try: sqlite3 output/$run_name/books.db \\"
 echo "       \"select status_value, count(*) from book_status_history where status_type='sync' group by 1\""

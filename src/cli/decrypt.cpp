@@ -64,7 +64,7 @@ void add_decrypt(CLI::App& app, command_list& commands) {
         "appears only after the integrity check (MDC) passed; on any error nothing is written and "
         "the\n"
         "exit code is 1. The passphrase is the first line of gpg_passphrase.asc, looked up in\n"
-        "$GRIN_CREDENTIALS_DIR, then --credentials-dir (default ~/.config/grin-transfer/),\n"
+        "$GRIN_CREDENTIALS_DIR, then --secrets-dir (default ~/.config/grin-transfer/),\n"
         "~, ~/.grin, ~/.config, unless --passphrase-file names the file.\n\nExamples:\n"
         "  grin decrypt 32044012345678.tar.gz.gpg 32044012345678.tar.gz\n"
         "  grin decrypt --passphrase-file /srv/grin/gpg_passphrase.asc B.tar.gz.gpg B.tar.gz\n"
@@ -73,8 +73,9 @@ void add_decrypt(CLI::App& app, command_list& commands) {
     sub->add_option("output", opts->output, "Where to write the decrypted archive")->required();
     sub->add_option("--passphrase-file", opts->passphrase_file,
                     "File whose first line is the passphrase (instead of searching)");
-    sub->add_option("--credentials-dir", opts->credentials_dir,
-                    "Directory holding gpg_passphrase.asc (default ~/.config/grin-transfer)");
+    sub->add_option("--secrets-dir,--credentials-dir", opts->credentials_dir,
+                    "Directory holding gpg_passphrase.asc (default ~/.config/grin-transfer; the "
+                    "same flag as collect and extract)");
     sub->add_flag("--allow-unprotected", opts->allow_unprotected,
                   "Also decrypt data without integrity protection (no MDC); refused otherwise");
     sub->add_flag("--native-only", opts->native_only,

@@ -152,7 +152,7 @@ books; enrich batches that failed stay retryable; `storage ls/rm` are scoped to 
      R"(error                                      what to do
 "no run 'R' ... run `grin collect` first"  the run name or --output-root is wrong, or
                                            collect has not run yet
-"... credentials.json is missing"          run `grin auth setup` (or set
+"OAuth credentials file not found at ..." run `grin auth setup` (or set
                                            GRIN_CREDENTIALS_DIR / --secrets-dir)
 "the OAuth token endpoint refused the refresh token"
                                            the sign-in was revoked or expired: run
