@@ -50,13 +50,13 @@ GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin collect \
   --grin-base-url "$url/libraries/" --ca-file "$demo_dir/credentials/emulator-ca.pem"
 
 echo
-echo "== grin enrich: GRIN's per-book metadata (state, viewability, scores, dates) =="
-GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin enrich --run-name "$run_name"
-
-echo
-echo "== grin process request: ask GRIN to convert up to 50 books it has not converted =="
+echo "== grin process request: ask GRIN to convert up to 50 books it has never converted (before enrich fills their check-in dates) =="
 GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin process request \
   --run-name "$run_name" --queue unconverted --limit 50
+
+echo
+echo "== grin enrich: GRIN's per-book metadata (state, viewability, scores, dates) =="
+GRIN_CREDENTIALS_DIR="$demo_dir/credentials" build/release/grin enrich --run-name "$run_name"
 
 echo
 echo "== grin sync pipeline: up to $sync_limit converted books (check, download, decrypt, store archive + OCR text + MARC) =="

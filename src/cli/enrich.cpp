@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -107,11 +108,11 @@ int run_enrich(const enrich_options& options) {
         .rate_limit = options.rate_limit,
         .limit = options.limit > 0 ? std::optional<std::uint64_t>(options.limit) : std::nullopt,
         .reset = options.reset};
+    char rate[48];
+    std::snprintf(rate, sizeof rate, "at most %g requests/s", options.rate_limit);
     print("Enriching run " + existing.name + ": " + std::to_string(options.max_concurrent) +
-          " requests at once, " +
-          (options.rate_limit > 0 ? std::to_string(options.rate_limit).substr(0, 6) + " requests/s"
-                                  : std::string("no rate limit")) +
-          ", " + with_thousands(options.batch_size) + " books per DB batch");
+          " requests at once, " + (options.rate_limit > 0 ? rate : "no rate limit") + ", " +
+          with_thousands(options.batch_size) + " books per DB batch");
 
     enrich::enrich_controls controls;
     int interrupts = 0;

@@ -38,11 +38,15 @@ std::string progress_line(const progress_figures& f) {
 std::string completed_line(const completed_figures& f) {
     const double seconds = f.elapsed.count();
     const double books = seconds > 0 ? static_cast<double>(f.processed) / seconds : 0.0;
-    const double requests = seconds > 0 ? static_cast<double>(f.requests) / seconds : 0.0;
+    std::string failed = with_thousands(f.failed) + " failed";
+    if (f.failed_batches > 0)
+        failed += " (" + with_thousands(f.failed_batches) +
+                  (f.failed_batches == 1 ? " request" : " requests") +
+                  " failed after retries; rerun to retry them)";
     return "Completed: " + with_thousands(f.processed) + " processed, " +
-           with_thousands(f.enriched) + " enriched, " + with_thousands(f.failed) + " failed (in " +
-           with_thousands(f.failed_batches) + " batches) in " + format_duration(f.elapsed) + " (" +
-           fixed1(books) + " books/sec, " + fixed1(requests) + " req/s; " +
+           with_thousands(f.enriched) + " enriched, " + failed + " in " +
+           format_duration(f.elapsed) + " (" + fixed1(books) + " books/sec, " +
+           with_thousands(f.requests) + (f.requests == 1 ? " request" : " requests") + "; " +
            with_thousands(f.not_found) + " not known to GRIN)";
 }
 

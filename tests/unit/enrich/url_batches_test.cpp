@@ -40,7 +40,15 @@ TEST(enrich_progress, progress_and_completed_lines) {
                                         .failed_batches = 0,
                                         .requests = 12,
                                         .elapsed = std::chrono::seconds(4)});
-    EXPECT_TRUE(
-        done.starts_with("Completed: 5,000 processed, 4,990 enriched, 0 failed (in 0 batches) in "))
-        << done;
+    EXPECT_EQ(done, "Completed: 5,000 processed, 4,990 enriched, 0 failed in 4.0s (1250.0 "
+                    "books/sec, 12 requests; 10 not known to GRIN)");
+    auto failing = enrich::completed_line({.processed = 5000,
+                                           .enriched = 4000,
+                                           .failed = 1000,
+                                           .failed_batches = 2,
+                                           .requests = 12,
+                                           .elapsed = std::chrono::seconds(4)});
+    EXPECT_NE(failing.find("1,000 failed (2 requests failed after retries; rerun to retry them)"),
+              std::string::npos)
+        << failing;
 }
