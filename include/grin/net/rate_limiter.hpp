@@ -6,7 +6,10 @@
 // means unlimited: acquire() completes at once.
 //
 // It is a GCRA ("virtual scheduling") bucket: one time point, the theoretical arrival
-// time of the next request, so there is no refill loop and no drift.
+// time of the next request, so there is no refill loop and no drift. With a burst of 1
+// it also keeps the observed releases one interval apart: callers woken late together
+// (a busy event loop) go one by one, so the server never sees more than the rate in any
+// window.
 //
 // Cancellation: a caller cancelled while waiting throws boost::system::system_error
 // (operation_aborted); if its slot was the last one handed out, the slot is given back,
@@ -38,6 +41,8 @@ private:
     clock::duration interval_{};        // one slot; zero when unlimited
     clock::duration burst_allowance_{}; // (burst - 1) slots that may be early
     clock::time_point next_{};          // theoretical arrival time of the next request
+    clock::time_point last_release_{};  // when the last caller was let through
+    bool released_any_ = false;
     std::uint64_t waits_ = 0;
 };
 

@@ -220,15 +220,20 @@ TEST_F(collect_run, token_expiry_mid_collect_refreshes_and_continues) {
     start(shape, {"--token-lifetime", "1", "--latency", "150"});
     auto flags = first_run_flags("tokens", "Harvard");
     flags.insert(flags.end(), {"--page-size", "200"});
+    const auto started = std::chrono::steady_clock::now();
     auto [code, output] = collect(flags);
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     ASSERT_EQ(code, 0) << output;
     expect_database_matches_catalogue(database("tokens"), shape, 3'000);
     auto stats = emulator_stats();
     ASSERT_TRUE(stats.is_object());
-    // About one refresh per token lifetime (~2.5 s of paging), never one per request
-    // (15 pages).
-    EXPECT_GE(stats["token_grants"].get<int>(), 1);
-    EXPECT_LE(stats["token_grants"].get<int>(), 6);
+    // About one refresh per token lifetime (a token is refreshed a quarter of its life
+    // early, so every ~0.75 s of the run), never one per request (15 pages + probe). The
+    // bound follows the measured run time: a loaded machine pages more slowly.
+    const int grants = stats["token_grants"].get<int>();
+    EXPECT_GE(grants, 1);
+    EXPECT_LE(grants, static_cast<int>(elapsed.count() / 0.75) + 2) << elapsed.count() << " s";
+    EXPECT_LT(grants, 16);
 }
 
 TEST_F(collect_run, server_errors_and_resets_are_retried_and_the_result_is_exact) {

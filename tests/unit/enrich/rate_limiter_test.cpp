@@ -42,7 +42,7 @@ TEST(rate_limiter, spaces_concurrent_callers) {
     std::sort(times.begin(), times.end());
     EXPECT_LT(times.front() - start, 30ms);
     for (std::size_t i = 1; i < times.size(); ++i)
-        EXPECT_GE(times[i] - times[i - 1], 45ms) << i; // timers never fire early; 5 ms slack
+        EXPECT_GE(times[i] - times[i - 1], 48ms) << i; // releases are spaced by what happened
     EXPECT_GE(times.back() - start, 345ms);            // 7 intervals of 50 ms
     EXPECT_LT(times.back() - start, 1500ms);
     EXPECT_EQ(limiter.waits(), 7u);
