@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -108,6 +109,29 @@ void record_stage_run(const std::filesystem::path& file,
                          {"errors", run.errors},
                          {"details", details.is_discarded() ? json::object() : details}};
     write_file_atomically(file, summary.dump(2) + "\n");
+}
+
+void record_stage_run_or_warn(const std::filesystem::path& file,
+                              const std::string& run_name,
+                              const stage_run& run) {
+    try {
+        record_stage_run(file, run_name, run);
+    } catch (const std::exception& e) {
+        log::warning("could not update the process summary " + file.string() + ": " + e.what());
+    }
+}
+
+std::vector<std::string> top_reasons(const std::map<std::string, std::uint64_t>& counts,
+                                     std::size_t most) {
+    std::vector<std::pair<std::uint64_t, std::string>> ranked;
+    for (const auto& [reason, count] : counts)
+        ranked.emplace_back(count, reason);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < ranked.size() && i < most; ++i)
+        lines.push_back(std::to_string(ranked[i].first) + " x " + ranked[i].second);
+    return lines;
 }
 
 } // namespace grin::run

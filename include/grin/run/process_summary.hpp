@@ -45,4 +45,15 @@ void record_stage_run(const std::filesystem::path& file,
                       const std::string& run_name,
                       const stage_run& run);
 
+// The same for the end of a command, where a summary that cannot be written must not
+// change the command's outcome: a failure is logged as a warning.
+void record_stage_run_or_warn(const std::filesystem::path& file,
+                              const std::string& run_name,
+                              const stage_run& run);
+
+// stage_run::errors from failure counts: the `most` most frequent reasons as
+// "<count> x <reason>", most frequent first.
+std::vector<std::string> top_reasons(const std::map<std::string, std::uint64_t>& counts,
+                                     std::size_t most = 5);
+
 } // namespace grin::run
