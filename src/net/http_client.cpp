@@ -102,6 +102,7 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
     exchange_result result;
     auto& head = parser.get();
     result.response.status = static_cast<int>(head.result_int());
+    ++conn_lease.pool().responses[{target.host, result.response.status}];
     for (const auto& field : head)
         result.response.headers.emplace_back(std::string(field.name_string()),
                                              std::string(field.value()));
