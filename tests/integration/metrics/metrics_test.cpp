@@ -4,6 +4,7 @@
 // guard and `grin db check`.
 #include <grin/core/error.hpp>
 
+#include <iostream>
 #include <regex>
 #include <thread>
 
@@ -99,7 +100,7 @@ TEST_F(metrics_sync, a_running_sync_serves_consistent_metrics) {
         ++scrapes;
         test::prom_exposition parsed;
         try {
-            parsed = test::parse_prometheus(got.body + "\n");
+            parsed = test::parse_prometheus(got.body);
         } catch (const std::exception& e) {
             FAIL() << e.what() << "\n" << got.body;
         }
@@ -113,6 +114,8 @@ TEST_F(metrics_sync, a_running_sync_serves_consistent_metrics) {
             break; // near the end
         std::this_thread::sleep_for(150ms);
     }
+    std::cout << "scrapes " << scrapes << ", first with synced books: " << first_synced
+              << ", last: " << last_synced << std::endl;
     ASSERT_GT(scrapes, 1);
     ASSERT_GT(first_synced, 0) << "never saw a synced book mid-run";
     EXPECT_LT(first_synced, 200) << "the first scrape with synced books came after the end";
