@@ -71,7 +71,7 @@ TEST_F(metrics_sync, a_running_sync_serves_consistent_metrics) {
     // Each response waits 25 ms, and two checks / two downloads at a time: the sync takes
     // a few seconds, long enough to scrape it in the middle.
     start_emulator({"--latency", "25"});
-    collect();
+    collect({"--metrics-port", "0"});
     auto sync = start_sync({"--queue", "converted", "--metrics-port", "0",
                             "--task-check-concurrency", "2", "--task-download-concurrency", "2"});
     std::string line = sync->wait_for_line("Metrics: http://", 30s);
@@ -163,27 +163,22 @@ TEST_F(metrics_sync, a_running_sync_serves_consistent_metrics) {
     std::ifstream summary_file(run_dir() / "process_summary.json");
     auto summary = nlohmann::json::parse(summary_file, nullptr, false);
     ASSERT_TRUE(summary.is_object());
-    nlohmann::json sync_stage;
-    for (const auto& [key, value] : summary.items())
-        if (value.is_object() && key.find("sync") != std::string::npos)
-            sync_stage = value;
-    std::function<void(const nlohmann::json&)> find_metrics = [&](const nlohmann::json& node) {
-        if (!node.is_structured())
-            return;
-        if (node.is_object() && node.contains("families") &&
-            node["families"].contains("grin_books_total"))
-            sync_stage = node;
-        for (const auto& child : node)
-            find_metrics(child);
-    };
-    find_metrics(summary);
-    ASSERT_TRUE(sync_stage.contains("families")) << summary.dump(2).substr(0, 2000);
+    const auto& sync_stage = summary["stages"]["sync"]["last_run"]["details"]["metrics"];
+    ASSERT_TRUE(sync_stage.is_object() && sync_stage.contains("families"))
+        << summary.dump(2).substr(0, 2000);
     double recorded = -1;
     for (const auto& series : sync_stage["families"]["grin_books_total"]["series"])
         if (series["labels"]["outcome"] == "synced")
             recorded = series["value"].get<double>();
     EXPECT_EQ(recorded, static_cast<double>(synced));
     EXPECT_TRUE(sync_stage.contains("database"));
+    EXPECT_GT(sync_stage["database"]["total_operations"].get<double>(), 0);
+
+    // collect ran with --metrics-port too: it printed its address and saved its snapshot.
+    const auto& collect_metrics = summary["stages"]["collect"]["last_run"]["details"]["metrics"];
+    ASSERT_TRUE(collect_metrics.is_object()) << summary.dump(2).substr(0, 2000);
+    EXPECT_FALSE(collect_metrics["families"]["grin_http_requests_total"]["series"].empty());
+    EXPECT_FALSE(collect_metrics["families"]["grin_db_operations_total"]["series"].empty());
 
     // grin db check: ok on the synced run, integrity problem on a corrupted copy.
     auto check =
