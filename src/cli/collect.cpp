@@ -196,6 +196,7 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
 }
 
 int run_collect(CLI::App& sub, const collect_options& options) {
+    options.metrics.validate();
     std::string run_name = options.run_name.empty() ? "run_" + format_compact_utc(now_utc())
                                                     : run::sanitize_run_name(options.run_name);
     std::filesystem::path run_dir = run::run_directory(options.output_root, run_name);

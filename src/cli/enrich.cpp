@@ -87,6 +87,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_enrich(const enrich_options& options) {
+    options.metrics.validate();
     auto existing = open_existing_run(options.output_root, options.run_name);
     run::session_lock lock(existing.dir); // enrich and sync never write the run at once
     log::set_console_level(log::level::warning);

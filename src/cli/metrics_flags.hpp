@@ -23,6 +23,8 @@ struct metrics_flags {
     // Checks the bind address (grin::fatal, exit 2, saying why) before the command does
     // anything else.
     metrics::endpoint_options options() const;
+    // The same check alone, for the first line of a command.
+    void validate() const { (void)options(); }
 };
 
 void add_metrics_flags(CLI::App& command, metrics_flags& flags);

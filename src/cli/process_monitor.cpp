@@ -115,6 +115,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_process_monitor(const process_monitor_options& options) {
+    options.metrics.validate();
     if (!(options.interval >= 1))
         throw fatal("--interval must be at least 1 second");
     auto run = open_existing_run(options.output_root, options.run_name);

@@ -74,6 +74,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_process_request(const process_request_options& options) {
+    options.metrics.validate();
     auto kind = sync::parse_queue_kind(options.queue);
     if (!kind || (*kind != sync::queue_kind::previous && *kind != sync::queue_kind::unconverted))
         throw fatal("unknown --queue '" + options.queue + "' (expected previous or unconverted)");
