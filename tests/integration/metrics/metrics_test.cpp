@@ -225,3 +225,34 @@ TEST_F(metrics_sync, a_non_loopback_bind_needs_the_allow_flag) {
     EXPECT_EQ(allowed.output.find("--metrics-allow-remote"), std::string::npos) << allowed.output;
     EXPECT_NE(allowed.output.find("no run"), std::string::npos) << allowed.output;
 }
+
+TEST_F(metrics_sync, enrich_process_request_and_monitor_serve_and_stop_with_the_command) {
+    shape.books = 40;
+    shape.converted = 0.5;
+    start_emulator();
+    collect();
+    const std::vector<std::string> common = {
+        "--run-name", run_name, "--output-root", output_root().string(), "--metrics-port", "0"};
+    auto with = [&common](std::vector<std::string> args) {
+        args.insert(args.end(), common.begin(), common.end());
+        return args;
+    };
+    for (const auto& args : {with({"enrich", "--limit", "20"}),
+                             with({"process", "request", "--queue", "unconverted", "--limit", "5"}),
+                             with({"process", "monitor", "--count", "1", "--interval", "1"})}) {
+        auto result = grin(args, 60s);
+        std::string name = args[0] + (args[0] == "process" ? " " + args[1] : "");
+        EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
+        EXPECT_NE(result.output.find("Metrics: http://127.0.0.1:"), std::string::npos)
+            << name << "\n"
+            << result.output;
+    }
+    std::ifstream summary_file(run_dir() / "process_summary.json");
+    auto summary = nlohmann::json::parse(summary_file, nullptr, false);
+    for (const char* stage : {"enrich", "process_request", "process_monitor"}) {
+        const auto& families =
+            summary["stages"][stage]["last_run"]["details"]["metrics"]["families"];
+        ASSERT_TRUE(families.is_object()) << stage;
+        EXPECT_FALSE(families["grin_http_requests_total"]["series"].empty()) << stage;
+    }
+}

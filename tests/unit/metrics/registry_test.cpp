@@ -1,8 +1,10 @@
+#include <grin/metrics/endpoint.hpp>
 #include <grin/metrics/registry.hpp>
 #include <grin/metrics/server.hpp>
 #include <grin/metrics/snapshot.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <stdexcept>
 #include <thread>
@@ -104,4 +106,25 @@ TEST(metrics_bind, only_loopback_unless_allowed) {
     EXPECT_THROW(check_bind_address("0.0.0.0", false), std::exception);
     EXPECT_NO_THROW(check_bind_address("0.0.0.0", true));
     EXPECT_THROW(check_bind_address("metrics.example.org", true), std::exception);
+}
+
+TEST(metrics_endpoint, routes_answer_metrics_database_health_and_404) {
+    registry metrics;
+    metrics.counter("grin_books_total", "Books", {"outcome"}).with({"synced"}).inc();
+    database_reporter database = [] { return nlohmann::json{{"total_operations", 3}}; };
+    auto handle = make_handler(metrics, database, std::chrono::steady_clock::now());
+    auto scraped = handle("GET", "/metrics");
+    EXPECT_EQ(scraped.status, 200);
+    EXPECT_EQ(scraped.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(scraped.body.find("grin_books_total{outcome=\"synced\"} 1\n"), std::string::npos);
+    auto report = handle("GET", "/api/metrics/database");
+    EXPECT_EQ(report.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(report.body)["total_operations"], 3);
+    auto health = handle("GET", "/healthz?verbose=1");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.body.rfind("ok\nuptime_seconds ", 0), 0u);
+    EXPECT_EQ(handle("GET", "/").status, 404);
+    EXPECT_EQ(handle("POST", "/metrics").status, 405);
+    auto without_database = make_handler(metrics, {}, std::chrono::steady_clock::now());
+    EXPECT_EQ(without_database("GET", "/api/metrics/database").status, 404);
 }
