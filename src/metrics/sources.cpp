@@ -17,10 +17,11 @@ double seconds(std::chrono::nanoseconds value) {
 } // namespace
 
 void watch_pool(registry& metrics, const net::https_pool& pool) {
-    auto& requests =
-        metrics.counter("grin_http_requests_total",
-                        "HTTP responses received through the shared pool, by host and status code",
-                        {"host", "status"});
+    auto& requests = metrics.counter(
+        "grin_http_requests_total",
+        "HTTP requests through the shared pool by host and response status; status=\"error\" "
+        "when the request failed before any response (write or header timeout, reset)",
+        {"host", "status"});
     auto& opened = metrics
                        .counter("grin_pool_connections_opened_total",
                                 "Connections the HTTPS pool opened (TCP connect)")
@@ -62,7 +63,7 @@ void watch_pool(registry& metrics, const net::https_pool& pool) {
         peak->set(static_cast<double>(stats.peak_open_connections));
         limit->set(static_cast<double>(pool.params().max_connections_per_host));
         for (const auto& one : pool.response_counts())
-            requests->with({one.host, std::to_string(one.status)})
+            requests->with({one.host, one.status == 0 ? "error" : std::to_string(one.status)})
                 .set_total(static_cast<double>(one.count));
     };
     metrics.add_collector(std::move(update));

@@ -67,8 +67,8 @@ struct pool_stats {
     std::uint64_t peak_open_connections = 0; // max of open_connections for any one host
 };
 
-// Responses received, by host and HTTP status (a request that got no response is not
-// counted here; its error is the caller's).
+// Requests by host and the HTTP status of their response; status 0: the request failed
+// before any response arrived (write or header-read error or timeout).
 struct response_count {
     std::string host;
     int status = 0;
