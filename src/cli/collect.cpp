@@ -25,6 +25,8 @@
 
 #include <iostream>
 
+#include "metrics_flags.hpp"
+
 namespace grin::cli {
 namespace asio = boost::asio;
 
@@ -47,6 +49,7 @@ struct collect_options {
     int page_size = 10'000;
     run::sync_settings sync;
     std::string staging_dir;
+    metrics_flags metrics;
 };
 
 // The flags given on this command line, as run_config.json keys, so that a later run is
@@ -158,7 +161,8 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                                       collect::collect_params params,
                                                       const std::atomic<bool>& stop,
                                                       run_storage storage,
-                                                      std::filesystem::path run_dir) {
+                                                      std::filesystem::path run_dir,
+                                                      const command_metrics* metrics) {
     co_await grin.probe();
     // Wrong storage settings stop the run before any GRIN listing, not at its end.
     co_await storage.store.prepare_for_writes();
@@ -177,6 +181,7 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                       {"written", outcome.summary.written},
                                       {"pages", outcome.summary.pages},
                                       {"invalid_rows", outcome.summary.invalid_rows}}};
+    stage.details_json = nlohmann::json{{"metrics", metrics->snapshot()}}.dump();
     run::record_stage_run(run_dir / "process_summary.json", storage.layout.params().run_name,
                           stage);
     // grin-transfer's end of collect: CSV (uncompressed), a database copy and the process
@@ -191,6 +196,7 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
 }
 
 int run_collect(CLI::App& sub, const collect_options& options) {
+    options.metrics.validate();
     std::string run_name = options.run_name.empty() ? "run_" + format_compact_utc(now_utc())
                                                     : run::sanitize_run_name(options.run_name);
     std::filesystem::path run_dir = run::run_directory(options.output_root, run_name);
@@ -239,6 +245,8 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     client_params.page_size = options.page_size;
     api::client grin(pool, tokens, client_params);
     db::database database({.path = config.sqlite_db_path});
+    command_metrics metrics(io, options.metrics, pool, &database);
+    metrics.start();
     asio::thread_pool files(2);
     auto store = storage::make_storage(
         config.storage,
@@ -284,10 +292,12 @@ int run_collect(CLI::App& sub, const collect_options& options) {
         outcome = result;
         finished = true;
         signals.cancel();
+        metrics.stop();
     };
     auto csv = run_dir / "books_export.csv";
     run_storage copies_to{.store = *store, .layout = layout, .files = files.get_executor()};
-    asio::co_spawn(io, run_collect_pipeline(grin, database, params, stop, copies_to, run_dir),
+    asio::co_spawn(io,
+                   run_collect_pipeline(grin, database, params, stop, copies_to, run_dir, &metrics),
                    on_done);
     io.run();
     files.join();
@@ -384,6 +394,7 @@ void add_collect(CLI::App& app, command_list& commands) {
     sub->add_option("--sync-disk-space-threshold", options->sync.disk_space_threshold,
                     "Saved for sync: pause downloads above this disk usage (0-1)")
         ->check(CLI::Range(0.0, 1.0));
+    add_metrics_flags(*sub, options->metrics);
     commands.push_back({sub, [sub, options] { return run_collect(*sub, *options); }});
 }
 

@@ -14,6 +14,7 @@ void register_commands(CLI::App& app, command_list& commands) {
     add_process(app, commands);
     add_extract(app, commands);
     add_enrich(app, commands);
+    add_db(app, commands);
     add_help(app, commands);
 }
 

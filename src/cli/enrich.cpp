@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "metrics_flags.hpp"
 #include "run_session.hpp"
 
 namespace grin::cli {
@@ -31,6 +32,7 @@ namespace {
 namespace asio = boost::asio;
 
 struct enrich_options {
+    metrics_flags metrics;
     std::string run_name;
     std::string output_root = "output";
     std::size_t batch_size = 6000;
@@ -49,7 +51,8 @@ void record_summary(const existing_run& run,
                     const enrich_options& options,
                     const enrich::enrich_totals& totals,
                     std::chrono::system_clock::time_point started,
-                    bool interrupted) {
+                    bool interrupted,
+                    nlohmann::json metrics_json) {
     run::stage_run stage{
         .stage = "enrich", .started = started, .finished = std::chrono::system_clock::now()};
     stage.counters = {{"processed", totals.processed},
@@ -74,6 +77,7 @@ void record_summary(const existing_run& run,
                               {"db_batches", totals.db_batches}};
     if (options.limit > 0)
         details["limit"] = options.limit;
+    details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
     try {
         run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
@@ -83,6 +87,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_enrich(const enrich_options& options) {
+    options.metrics.validate();
     auto existing = open_existing_run(options.output_root, options.run_name);
     run::session_lock lock(existing.dir); // enrich and sync never write the run at once
     log::set_console_level(log::level::warning);
@@ -101,6 +106,8 @@ int run_enrich(const enrich_options& options) {
                           .persist_tokens = true,
                           .max_connections_per_host = options.max_concurrent});
     db::database database({.path = existing.config.sqlite_db_path});
+    command_metrics metrics(io, options.metrics, session.pool(), &database);
+    metrics.start();
 
     enrich::enrich_params params{
         .batch_size = options.batch_size,
@@ -147,6 +154,7 @@ int run_enrich(const enrich_options& options) {
                        totals = std::move(result);
                        finished = true;
                        signals.cancel();
+                       metrics.stop();
                    });
     io.run();
     // Commits every write already accepted, then closes the connection.
@@ -174,7 +182,7 @@ int run_enrich(const enrich_options& options) {
               existing.name + "` to retry them");
     if (interrupted)
         print("Interrupted: rerun to enrich the remaining books.");
-    record_summary(existing, options, totals, started_wall, interrupted);
+    record_summary(existing, options, totals, started_wall, interrupted, metrics.snapshot());
     log::info("enrich finished: processed " + std::to_string(totals.processed) + ", enriched " +
               std::to_string(totals.enriched) + ", not found " + std::to_string(totals.not_found) +
               ", failed " + std::to_string(totals.failed) + ", requests " +
@@ -231,6 +239,7 @@ void add_enrich(CLI::App& app, command_list& commands) {
                   "enrich every book again");
     sub->add_flag("--insecure", options->insecure,
                   "Do not verify TLS certificates (never against real GRIN)");
+    add_metrics_flags(*sub, options->metrics);
     commands.push_back({sub, [options] { return run_enrich(*options); }});
 }
 

@@ -20,6 +20,7 @@
 
 #include <iostream>
 
+#include "metrics_flags.hpp"
 #include "run_session.hpp"
 
 namespace grin::cli {
@@ -28,6 +29,7 @@ namespace asio = boost::asio;
 namespace {
 
 struct process_monitor_options {
+    metrics_flags metrics;
     std::string run_name;
     std::string output_root = "output";
     double interval = 60;
@@ -89,7 +91,8 @@ void record_summary(const existing_run& run,
                     const process_monitor_options& options,
                     const monitor_state& state,
                     bool interrupted,
-                    std::chrono::system_clock::time_point started) {
+                    std::chrono::system_clock::time_point started,
+                    nlohmann::json metrics_json) {
     run::stage_run stage{.stage = "process_monitor",
                          .started = started,
                          .finished = std::chrono::system_clock::now()};
@@ -102,6 +105,7 @@ void record_summary(const existing_run& run,
     if (state.last)
         details["last_poll"] =
             nlohmann::json::parse(process::format_sample_json(*state.last, nullptr));
+    details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
     try {
         run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
@@ -111,6 +115,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_process_monitor(const process_monitor_options& options) {
+    options.metrics.validate();
     if (!(options.interval >= 1))
         throw fatal("--interval must be at least 1 second");
     auto run = open_existing_run(options.output_root, options.run_name);
@@ -122,6 +127,8 @@ int run_process_monitor(const process_monitor_options& options) {
     grin_session session(
         io, run.config,
         {.insecure = options.insecure, .persist_tokens = true, .max_connections_per_host = 2});
+    command_metrics metrics(io, options.metrics, session.pool(), nullptr);
+    metrics.start();
     monitor_state state;
     bool interrupted = false;
     asio::cancellation_signal stop;
@@ -137,11 +144,12 @@ int run_process_monitor(const process_monitor_options& options) {
                    asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr error) {
                        failure = error;
                        signals.cancel();
+                       metrics.stop();
                    }));
     io.run();
     if (failure && !(interrupted && sync::is_cancellation(failure)))
         std::rethrow_exception(failure);
-    record_summary(run, options, state, interrupted, started);
+    record_summary(run, options, state, interrupted, started, metrics.snapshot());
     if (interrupted)
         std::cout << "Stopped after " << state.polls << " polls." << std::endl;
     return state.polls > 0 && state.failed_polls == state.polls ? 1 : 0;
@@ -181,6 +189,7 @@ void add_process_monitor(CLI::App& process, command_list& commands) {
         ->capture_default_str();
     sub->add_flag("--insecure", options->insecure,
                   "Do not verify TLS certificates (never against real GRIN)");
+    add_metrics_flags(*sub, options->metrics);
     commands.push_back({sub, [options] { return run_process_monitor(*options); }});
 }
 

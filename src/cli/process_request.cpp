@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "metrics_flags.hpp"
 #include "run_session.hpp"
 
 namespace grin::cli {
@@ -25,6 +26,7 @@ namespace asio = boost::asio;
 namespace {
 
 struct process_request_options {
+    metrics_flags metrics;
     std::string run_name;
     std::string output_root = "output";
     std::string queue = "previous";
@@ -38,7 +40,8 @@ struct process_request_options {
 void record_summary(const existing_run& run,
                     const process_request_options& options,
                     const process::request_report& report,
-                    std::chrono::system_clock::time_point started) {
+                    std::chrono::system_clock::time_point started,
+                    nlohmann::json metrics_json) {
     run::stage_run stage{.stage = "process_request",
                          .started = started,
                          .finished = std::chrono::system_clock::now()};
@@ -61,6 +64,7 @@ void record_summary(const existing_run& run,
                               {"concurrency", options.concurrency}};
     if (options.limit > 0)
         details["limit"] = options.limit;
+    details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
     try {
         run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
@@ -70,6 +74,7 @@ void record_summary(const existing_run& run,
 }
 
 int run_process_request(const process_request_options& options) {
+    options.metrics.validate();
     auto kind = sync::parse_queue_kind(options.queue);
     if (!kind || (*kind != sync::queue_kind::previous && *kind != sync::queue_kind::unconverted))
         throw fatal("unknown --queue '" + options.queue + "' (expected previous or unconverted)");
@@ -90,6 +95,8 @@ int run_process_request(const process_request_options& options) {
                           .persist_tokens = !options.dry_run,
                           .max_connections_per_host = options.concurrency + 1});
     db::database database({.path = run.config.sqlite_db_path, .read_only = options.dry_run});
+    command_metrics metrics(io, options.metrics, session.pool(), &database);
+    metrics.start();
 
     process::request_options request{
         .queue = *kind,
@@ -141,6 +148,7 @@ int run_process_request(const process_request_options& options) {
             report = std::move(result);
             finished = true;
             signals.cancel();
+            metrics.stop();
             force_exit.cancel();
         });
     io.run();
@@ -154,7 +162,7 @@ int run_process_request(const process_request_options& options) {
         std::rethrow_exception(failure);
     std::cout << process::describe_outcome(report, request, run.name) << std::flush;
     if (!options.dry_run)
-        record_summary(run, options, report, started);
+        record_summary(run, options, report, started, metrics.snapshot());
     log::info("process request finished: " + std::string(process::to_string(report.stop)) +
               ", requested " + std::to_string(report.tally.requested) + ", failed " +
               std::to_string(report.tally.failed));
@@ -211,6 +219,7 @@ void add_process_request(CLI::App& process, command_list& commands) {
                   "that would be asked about, and write nothing anywhere");
     sub->add_flag("--insecure", options->insecure,
                   "Do not verify TLS certificates (never against real GRIN)");
+    add_metrics_flags(*sub, options->metrics);
     commands.push_back({sub, [options] { return run_process_request(*options); }});
 }
 

@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "metrics_flags.hpp"
 #include "run_session.hpp"
 
 namespace grin::cli {
@@ -26,6 +27,7 @@ struct sync_pipeline_options {
     int check = 0, download = 0, upload = 0, conversion = 0;
     std::size_t max_in_flight = 0;
     std::string passphrase_file;
+    metrics_flags metrics;
     sync::sync_run_params run;
 };
 
@@ -81,6 +83,7 @@ std::vector<std::string> read_barcodes_file(const std::string& name) {
 
 int run_sync_pipeline(sync_pipeline_options& options) {
     auto& run = options.run;
+    run.metrics = options.metrics.options();
     const bool by_barcode = !options.barcodes.empty() || !options.barcodes_file.empty();
     if (by_barcode == !options.queues.empty())
         throw fatal("give either --queue (converted, previous, unconverted, changed) or "
@@ -132,6 +135,7 @@ void add_sync_pipeline(CLI::App& sync, command_list& commands) {
         "  grin sync pipeline --run-name harvard_2024 --queue converted --dry-run --limit 20\n"
         "  grin sync pipeline --run-name harvard_2024 --barcodes 32044012345678,HN1ABC\n"
         "  grin sync pipeline --run-name harvard_2024 --queue changed   # re-sync new ETags\n"
+        "  grin sync pipeline --run-name harvard_2024 --queue converted --metrics-port 9464\n"
         "\nCtrl-C once: books in flight finish, then teardown runs (exit 0). Twice: books in "
         "flight are cancelled, the database is closed cleanly (exit 130).\nExit codes: 0 ok, "
         "1 some books or teardown failed, 2 usage or configuration error, 130 interrupted.");
@@ -189,6 +193,7 @@ void add_sync_pipeline(CLI::App& sync, command_list& commands) {
         ->check(CLI::ExistingFile);
     sub->add_flag("--insecure", options->run.insecure,
                   "Do not verify TLS certificates (never against real GRIN)");
+    add_metrics_flags(*sub, options->metrics);
     commands.push_back({sub, [options] { return run_sync_pipeline(*options); }});
 }
 

@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -101,7 +102,16 @@ struct database::state {
     std::atomic<std::uint64_t> reads{0};
     std::atomic<std::uint64_t> reads_failed{0};
     std::atomic<std::uint64_t> busy_retries{0};
+    std::atomic<std::uint64_t> busy_wait_ms{0};
+    std::atomic<std::uint64_t> slow_operations{0};
     std::atomic<std::uint64_t> largest_batch{0};
+
+    // Slow-operation log, rate-limited per name (actor thread only).
+    struct slow_log_state {
+        clock::time_point last{};
+        std::uint64_t held_back = 0;
+    };
+    std::map<std::string, slow_log_state, std::less<>> slow_log;
 
     explicit state(database_params p) : params(std::move(p)), metrics(params.metrics_window) {}
 
@@ -114,6 +124,8 @@ struct database::state {
     void complete(std::unique_ptr<database_request> item);
     void complete_all(std::vector<std::unique_ptr<database_request>>& items);
     void backoff(int retry, const std::string& what, const SQLite::Exception& failure);
+    // op_metrics plus the slow-operation warning.
+    void record(const std::string& name, clock::duration elapsed, bool ok);
 
     std::exception_ptr wrap(const std::string& operation, const SQLite::Exception& failure) const {
         return std::make_exception_ptr(
@@ -392,7 +404,35 @@ void database::state::backoff(int retry,
                  failure.what() + "); retry " + std::to_string(retry) + "/" +
                  std::to_string(params.max_attempts - 1) + " in " + seconds_text(delay));
     ++busy_retries;
+    auto slept_from = clock::now();
     std::this_thread::sleep_for(delay);
+    busy_wait_ms += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - slept_from).count());
+}
+
+void database::state::record(const std::string& name, clock::duration elapsed, bool ok) {
+    metrics.record(name, elapsed, ok);
+    const auto threshold = params.slow_operation_threshold;
+    if (threshold.count() <= 0 || elapsed < threshold)
+        return;
+    ++slow_operations;
+    auto now = clock::now();
+    auto& entry = slow_log[name];
+    if (entry.last != clock::time_point{} && now - entry.last < std::chrono::seconds(10)) {
+        ++entry.held_back;
+        return;
+    }
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f ms",
+                  std::chrono::duration<double, std::milli>(elapsed).count());
+    std::string line = "slow database operation: " + name + " took " + ms + " (threshold " +
+                       std::to_string(threshold.count()) + " ms; " + params.path.string() + ")";
+    if (entry.held_back > 0)
+        line += "; " + std::to_string(entry.held_back) + " more slow " + name +
+                " since the last warning";
+    log::warning(line);
+    entry.last = now;
+    entry.held_back = 0;
 }
 
 void database::state::run_read(database_request& item) {
@@ -417,7 +457,7 @@ void database::state::run_read(database_request& item) {
     rollback();
     bool ok = item.outcome == nullptr;
     reads_failed += ok ? 0 : 1;
-    metrics.record(item.op_name, clock::now() - item.enqueued, ok);
+    record(item.op_name, clock::now() - item.enqueued, ok);
 }
 
 void database::state::run_batch(std::vector<std::unique_ptr<database_request>>& writes) {
@@ -499,9 +539,9 @@ void database::state::run_batch(std::vector<std::unique_ptr<database_request>>& 
     for (auto& item : writes) {
         bool ok = item->outcome == nullptr;
         (ok ? writes_committed : writes_failed) += 1;
-        metrics.record(item->op_name, finished - item->enqueued, ok);
+        record(item->op_name, finished - item->enqueued, ok);
     }
-    metrics.record("batch_commit", finished - started, committed);
+    record("batch_commit", finished - started, committed);
 }
 
 // --- the caller's side -----------------------------------------------------------------
@@ -576,12 +616,18 @@ database_stats database::stats() const {
     result.reads = state_->reads;
     result.reads_failed = state_->reads_failed;
     result.busy_retries = state_->busy_retries;
+    result.busy_wait_ms = state_->busy_wait_ms;
+    result.slow_operations = state_->slow_operations;
     result.largest_batch = state_->largest_batch;
     return result;
 }
 
 std::vector<op_summary> database::metrics() const {
     return state_->metrics.snapshot();
+}
+
+op_summary database::overall_metrics() const {
+    return state_->metrics.overall();
 }
 
 std::thread::id database::actor_thread_id() const noexcept {

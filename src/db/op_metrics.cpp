@@ -72,6 +72,24 @@ std::vector<op_summary> op_metrics::snapshot() const {
     return result;
 }
 
+op_summary op_metrics::overall(std::string name) const {
+    std::lock_guard lock(mutex_);
+    series all;
+    bool first = true;
+    for (const auto& [op, values] : series_) {
+        if (op == "batch_commit" || values.count == 0)
+            continue;
+        all.min_ns = first ? values.min_ns : std::min(all.min_ns, values.min_ns);
+        all.max_ns = first ? values.max_ns : std::max(all.max_ns, values.max_ns);
+        first = false;
+        all.count += values.count;
+        all.errors += values.errors;
+        all.total_ns += values.total_ns;
+        all.recent.insert(all.recent.end(), values.recent.begin(), values.recent.end());
+    }
+    return summarize(name, all);
+}
+
 std::optional<op_summary> op_metrics::find(std::string_view name) const {
     std::lock_guard lock(mutex_);
     auto found = series_.find(name);

@@ -60,6 +60,9 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
     const std::string where = log::redact(target.to_string());
     auto fail = [&](const boost::system::system_error& failure, const char* step,
                     std::optional<int> status) -> error {
+        // No response at all: counted under status 0 ("error" in /metrics; response_counts).
+        if (!status)
+            ++conn_lease.pool().responses[{target.host, 0}];
         return error(std::string(step) + " failed: " + failure.code().message(),
                      {.step = step, .url = where, .http_status = status});
     };
@@ -102,6 +105,7 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
     exchange_result result;
     auto& head = parser.get();
     result.response.status = static_cast<int>(head.result_int());
+    ++conn_lease.pool().responses[{target.host, result.response.status}];
     for (const auto& field : head)
         result.response.headers.emplace_back(std::string(field.name_string()),
                                              std::string(field.value()));

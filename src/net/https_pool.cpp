@@ -331,6 +331,13 @@ void https_pool::close_idle() {
 pool_stats https_pool::stats() const {
     return state_->stats;
 }
+std::vector<response_count> https_pool::response_counts() const {
+    std::vector<response_count> result;
+    result.reserve(state_->responses.size());
+    for (const auto& [key, count] : state_->responses)
+        result.push_back({.host = key.first, .status = key.second, .count = count});
+    return result;
+}
 const pool_params& https_pool::params() const {
     return state_->params;
 }

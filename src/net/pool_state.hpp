@@ -63,6 +63,7 @@ struct pool_state : std::enable_shared_from_this<pool_state> {
     boost::asio::ssl::context tls_context;
     std::map<std::string, host_state> hosts;
     pool_stats stats;
+    std::map<std::pair<std::string, int>, std::uint64_t> responses; // (host, status)
 };
 
 } // namespace grin::net::detail

@@ -2,6 +2,7 @@
 #include <grin/net/run_on.hpp>
 #include <grin/sync/archive_transfer.hpp>
 #include <grin/sync/failure_info.hpp>
+#include <grin/sync/sync_metrics.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -9,6 +10,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
+
+#include <atomic>
+#include <chrono>
 
 namespace grin::sync {
 namespace asio = boost::asio;
@@ -77,6 +81,7 @@ struct transfer_state {
     // Set when the body sink failed, so that the error is not mistaken for a network one.
     std::exception_ptr sink_failure;
     transfer_phase sink_phase = transfer_phase::download;
+    std::atomic<std::int64_t> cpu_ns{0}; // time of this book's jobs on the CPU pool
 };
 
 asio::awaitable<void> write_plaintext(transfer_state* state) {
@@ -118,13 +123,19 @@ void start_piece(transfer_state* state) {
     state->ciphertext.clear();
     auto job = std::make_shared<piece_job>(state->io);
     state->job = job;
+    if (state->services.metrics)
+        state->services.metrics->cpu_job_posted();
     asio::post(state->services.cpu, [state, job] {
         std::exception_ptr error;
+        auto started = std::chrono::steady_clock::now();
         try {
             state->decryptor.update(as_bytes(state->in_flight));
         } catch (...) {
             error = std::current_exception();
         }
+        state->cpu_ns += (std::chrono::steady_clock::now() - started).count();
+        if (state->services.metrics)
+            state->services.metrics->cpu_job_done();
         asio::post(job->wake.get_executor(), [job, error] {
             job->error = error;
             job->done = true;
@@ -182,7 +193,19 @@ asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_re
     try {
         co_await finish_piece(state);
         state->sink_phase = transfer_phase::decrypt;
+        if (state->services.metrics)
+            state->services.metrics->cpu_job_posted();
         auto finish = [state] {
+            auto started = std::chrono::steady_clock::now();
+            struct account {
+                transfer_state* state;
+                std::chrono::steady_clock::time_point started;
+                ~account() {
+                    state->cpu_ns += (std::chrono::steady_clock::now() - started).count();
+                    if (state->services.metrics)
+                        state->services.metrics->cpu_job_done();
+                }
+            } accounted{state, started};
             state->decryptor.update(as_bytes(state->ciphertext));
             state->ciphertext.clear();
             finished_content done;
@@ -193,6 +216,7 @@ asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_re
         auto finished = co_await net::run_on(state->services.cpu, std::move(finish));
         result.decryption = std::move(finished.decryption);
         result.content = std::move(finished.content);
+        result.cpu_time = std::chrono::nanoseconds(state->cpu_ns.load());
         co_await write_plaintext(state);
     } catch (...) {
         fail(state->sink_phase, std::current_exception());

@@ -106,9 +106,16 @@ private:
                                  std::vector<column_value> fields = {}) {
         if (c_.options.dry_run)
             co_return;
+        const auto started = std::chrono::steady_clock::now();
         auto write = db::queries::record_status(c_.database, std::move(updates), barcode_,
                                                 std::move(fields));
         co_await std::move(write);
+        observe(stage::record, started);
+    }
+
+    void observe(stage which, std::chrono::steady_clock::time_point started) {
+        if (c_.metrics)
+            c_.metrics->observe(which, std::chrono::steady_clock::now() - started);
     }
 
     void finish(book_outcome outcome, std::string reason = {}) {
@@ -132,12 +139,14 @@ private:
         {
             auto acquire = c_.gates.check.acquire();
             gate_permit permit = co_await std::move(acquire);
+            const auto started = std::chrono::steady_clock::now();
             try {
                 auto request = c_.grin.head_archive(barcode_);
                 head = co_await std::move(request);
             } catch (...) {
                 head_failure = std::current_exception();
             }
+            observe(stage::check, started);
         }
         const std::string checked_at = format_iso8601_utc(now_utc());
         if (head_failure) {
@@ -366,14 +375,22 @@ private:
                                                         .extract_ocr = c_.options.extract_ocr,
                                                         .extract_marc = c_.options.extract_marc},
                                          .piece_bytes = c_.options.piece_bytes};
-                transfer_services services{c_.grin, c_.store, c_.key, c_.cpu, c_.disk};
+                transfer_services services{c_.grin, c_.store, c_.key, c_.cpu, c_.disk, c_.metrics};
+                const auto started = std::chrono::steady_clock::now();
                 try {
                     auto transfer = transfer_archive(services, std::move(request));
-                    co_return co_await std::move(transfer);
+                    transfer_result done = co_await std::move(transfer);
+                    observe(stage::download, started);
+                    if (c_.metrics) {
+                        c_.metrics->observe(stage::process, done.cpu_time);
+                        c_.metrics->downloaded(done.decryption.ciphertext_bytes);
+                    }
+                    co_return std::move(done);
                 } catch (const transfer_failure& failed) {
                     failure = failed.cause();
                     phase = failed.phase();
                 }
+                observe(stage::download, started);
             }
             if (is_cancellation(failure))
                 std::rethrow_exception(failure);
@@ -461,6 +478,7 @@ private:
         gate_permit upload_permit = co_await std::move(acquire);
         const storage::object_key archive_key = c_.layout.archive(barcode_);
         std::exception_ptr commit_failure;
+        const auto upload_started = std::chrono::steady_clock::now();
         try {
             auto commit = transfer->writer->commit();
             co_await std::move(commit);
@@ -474,6 +492,8 @@ private:
             co_return;
         }
         c_.tasks.add(task::upload, task_result::completed);
+        if (c_.metrics)
+            c_.metrics->uploaded(content.archive_bytes);
 
         std::vector<status_update> final_updates = {
             status(barcode_, "sync", "uploaded", {{"path", c_.store.location(archive_key)}})};
@@ -487,6 +507,7 @@ private:
             if (!stored)
                 co_return;
         }
+        observe(stage::upload, upload_started);
         if (c_.options.extract_marc)
             add_marc(content, final_updates, fields);
         fields.push_back({"sync_timestamp", format_iso8601_utc(now_utc())});
@@ -522,6 +543,8 @@ private:
         std::exception_ptr failure;
         try {
             std::string bytes = compress ? ocr.jsonl_gz : archive::gunzip(ocr.jsonl_gz);
+            if (c_.metrics)
+                c_.metrics->uploaded(bytes.size());
             auto put = c_.store.put_bytes(key, std::move(bytes), std::move(meta));
             co_await std::move(put);
         } catch (...) {
@@ -584,7 +607,10 @@ asio::awaitable<book_report> run_job(std::unique_ptr<book_job> job) {
 
 asio::awaitable<book_report> sync_book(book_job_context& context, std::string barcode) {
     auto job = std::make_unique<book_job>(context, std::move(barcode));
-    co_return co_await run_job(std::move(job));
+    book_report report = co_await run_job(std::move(job));
+    if (context.metrics)
+        context.metrics->book_finished(report.outcome);
+    co_return report;
 }
 
 } // namespace grin::sync

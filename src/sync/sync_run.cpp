@@ -8,12 +8,15 @@
 #include <grin/crypto/passphrase.hpp>
 #include <grin/db/database.hpp>
 #include <grin/db/queries.hpp>
+#include <grin/metrics/endpoint.hpp>
+#include <grin/metrics/sources.hpp>
 #include <grin/net/https_pool.hpp>
 #include <grin/run/process_summary.hpp>
 #include <grin/run/session_lock.hpp>
 #include <grin/storage/make_storage.hpp>
 #include <grin/sync/queue_runner.hpp>
 #include <grin/sync/run_metrics.hpp>
+#include <grin/sync/sync_metrics.hpp>
 #include <grin/sync/sync_run.hpp>
 #include <grin/sync/teardown.hpp>
 
@@ -124,6 +127,7 @@ struct run_services {
     run_controls& controls;
     console& out;
     queue_run_params queue_params;
+    const metrics::registry& registry;
 };
 
 asio::awaitable<void> insert_unknown(db::database& database, std::vector<std::string> unknown) {
@@ -164,7 +168,7 @@ void record_summary(const run_services& s,
     details["queues"] = queues;
     if (params.limit)
         details["limit"] = *params.limit;
-    details["metrics"] = metrics_snapshot(s.pool.stats(), s.database);
+    details["metrics"] = metrics_snapshot(s.registry, &s.database);
     stage.details_json = details.dump();
     try {
         run::record_stage_run(params.run_dir / "process_summary.json", params.config.run_name,
@@ -357,6 +361,10 @@ int run_sync(const sync_run_params& params) {
     api::client grin(pool, tokens, client_params);
 
     db::database database({.path = config.sqlite_db_path, .read_only = params.dry_run});
+    metrics::registry registry;
+    metrics::watch_pool(registry, pool);
+    metrics::watch_database(registry, database);
+    sync_metrics book_metrics(registry);
     const std::filesystem::path staging = settings.staging_dir
                                               ? std::filesystem::path(*settings.staging_dir)
                                               : params.run_dir / "staging";
@@ -409,7 +417,8 @@ int run_sync(const sync_run_params& params) {
                              .conversions = conversions,
                              .tasks = tasks,
                              .processing = processing,
-                             .plan = {}};
+                             .plan = {},
+                             .metrics = &book_metrics};
     if (params.dry_run)
         context.plan = [&out](const std::string& line) { out.print("  " + line, false); };
 
@@ -429,6 +438,11 @@ int run_sync(const sync_run_params& params) {
         out.print("DRY RUN: reading only; nothing will be written.", false);
 
     run_controls controls;
+    book_metrics.watch(gates, processing, [&controls] { return controls.in_flight(); });
+    // Last, so that it is destroyed first: its handler reads the objects above.
+    metrics::endpoint endpoint(io.get_executor(), registry, params.metrics,
+                               [&database] { return metrics::database_report(database); });
+    endpoint.start(std::cout);
     int interrupts = 0;
     // After the second signal, books get this long to unwind before the loop is stopped.
     asio::steady_timer force_exit(io);
@@ -476,13 +490,15 @@ int run_sync(const sync_run_params& params) {
                           .staging_dir = staging,
                           .controls = controls,
                           .out = out,
-                          .queue_params = queue_params};
+                          .queue_params = queue_params,
+                          .registry = registry};
     asio::co_spawn(io, run_all(services), [&](std::exception_ptr error, run_totals result) {
         failure = error;
         totals = std::move(result);
         finished = true;
         signals.cancel();
         force_exit.cancel();
+        endpoint.stop();
     });
     io.run();
     // Wait for work already handed to the pools, then commit everything accepted.

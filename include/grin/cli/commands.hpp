@@ -30,6 +30,8 @@ void add_reports(CLI::App& app, command_list& commands);
 void add_process(CLI::App& app, command_list& commands);
 void add_extract(CLI::App& app, command_list& commands);
 void add_enrich(CLI::App& app, command_list& commands);
+// `grin db check` (src/cli/db.cpp).
+void add_db(CLI::App& app, command_list& commands);
 // `grin help [TOPIC]`: longer help on topics (src/cli/help.cpp).
 void add_help(CLI::App& app, command_list& commands);
 

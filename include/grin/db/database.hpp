@@ -100,6 +100,10 @@ struct database_params {
     std::size_t max_batch_writes = 10000;
     // Samples kept per operation name for the percentiles (op_metrics).
     std::size_t metrics_window = 10000;
+    // An operation slower than this (queue wait + work, as op_metrics times it) logs a
+    // warning with its name and duration; at most one line per name every 10 s, which
+    // counts the slow ones it held back. Zero turns the log off.
+    std::chrono::milliseconds slow_operation_threshold{1000};
 };
 
 struct database_stats {
@@ -108,7 +112,9 @@ struct database_stats {
     std::uint64_t writes_failed = 0;
     std::uint64_t reads = 0;
     std::uint64_t reads_failed = 0;
-    std::uint64_t busy_retries = 0; // backoff sleeps after SQLITE_BUSY / SQLITE_LOCKED
+    std::uint64_t busy_retries = 0;    // backoff sleeps after SQLITE_BUSY / SQLITE_LOCKED
+    std::uint64_t busy_wait_ms = 0;    // total time those sleeps waited
+    std::uint64_t slow_operations = 0; // operations over slow_operation_threshold
     std::uint64_t largest_batch = 0;
 };
 
@@ -149,6 +155,8 @@ public:
     const std::filesystem::path& path() const noexcept;
     database_stats stats() const;
     std::vector<op_summary> metrics() const;
+    // Every operation but batch_commit together (op_metrics::overall).
+    op_summary overall_metrics() const;
     std::thread::id actor_thread_id() const noexcept;
 
     struct state; // implementation (database.cpp)

@@ -47,6 +47,9 @@ public:
     // One entry per name, sorted by name.
     std::vector<op_summary> snapshot() const;
     std::optional<op_summary> find(std::string_view name) const;
+    // Every name but "batch_commit" (whose time overlaps its writes') together under
+    // `name`: totals since start, percentiles over the recent samples of those names.
+    op_summary overall(std::string name = "all") const;
 
 private:
     struct series {

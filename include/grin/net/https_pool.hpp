@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace grin::net {
 
@@ -64,6 +65,14 @@ struct pool_stats {
     std::uint64_t stale_retries = 0;    // requests repeated because a reused connection was dead
     std::uint64_t open_connections = 0; // now: idle + in use + connecting
     std::uint64_t peak_open_connections = 0; // max of open_connections for any one host
+};
+
+// Requests by host and the HTTP status of their response; status 0: the request failed
+// before any response arrived (write or header-read error or timeout).
+struct response_count {
+    std::string host;
+    int status = 0;
+    std::uint64_t count = 0;
 };
 
 namespace detail {
@@ -116,6 +125,8 @@ public:
     void close_idle();
 
     pool_stats stats() const;
+    // Sorted by host, then status.
+    std::vector<response_count> response_counts() const;
     const pool_params& params() const;
     boost::asio::any_io_executor get_executor() const;
 

@@ -27,6 +27,8 @@
 
 namespace grin::sync {
 
+class sync_metrics;
+
 enum class transfer_phase { download, decrypt, store };
 std::string_view to_string(transfer_phase phase) noexcept;
 
@@ -58,6 +60,7 @@ struct transfer_result {
     crypto::decrypt_info decryption;
     archive::book_result content;
     std::unique_ptr<storage::object_writer> writer; // holds the plaintext, uncommitted
+    std::chrono::nanoseconds cpu_time{};            // decrypt + process jobs on the CPU pool
 };
 
 struct transfer_services {
@@ -66,6 +69,7 @@ struct transfer_services {
     const crypto::passphrase& key;
     boost::asio::any_io_executor cpu;
     disk_guard& disk;
+    sync_metrics* metrics = nullptr; // optional: CPU-pool backlog
 };
 
 boost::asio::awaitable<transfer_result> transfer_archive(transfer_services services,

@@ -24,6 +24,8 @@ public:
     // Cancels every book in flight (terminal cancellation) and admits no more.
     void cancel_all();
     bool cancelled() const noexcept { return cancelled_; }
+    // Books admitted and not finished.
+    std::size_t in_flight() const noexcept { return books_.size(); }
 
     // Used by run_queue: a signal per book in flight.
     std::list<boost::asio::cancellation_signal>::iterator add_book();

@@ -1,15 +1,14 @@
 #pragma once
-// The figures of one command's engines as JSON, for process_summary.json's "metrics"
-// detail: the HTTPS pool (connections opened and reused, TLS handshakes) and the database
-// actor (transactions, lock retries, and per operation count, errors and latency
-// percentiles in milliseconds).
+// What a command records in process_summary.json's details.metrics: the snapshot of its
+// metrics registry (metrics/snapshot.hpp: every family with its series), plus the
+// database report (metrics/sources.hpp) under "database" when there is a database.
 #include <grin/db/database.hpp>
-#include <grin/net/https_pool.hpp>
+#include <grin/metrics/registry.hpp>
 
 #include <nlohmann/json.hpp>
 
 namespace grin::sync {
 
-nlohmann::json metrics_snapshot(const net::pool_stats& pool, const db::database& database);
+nlohmann::json metrics_snapshot(const metrics::registry& registry, const db::database* database);
 
 } // namespace grin::sync

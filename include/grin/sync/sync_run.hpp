@@ -9,6 +9,7 @@
 //
 // Exit codes: 0 all books fine; 1 some books failed or teardown failed (details printed);
 // 2 configuration error (grin::fatal); 130 interrupted twice.
+#include <grin/metrics/endpoint.hpp>
 #include <grin/run/run_config.hpp>
 #include <grin/sync/book_selection.hpp>
 
@@ -44,6 +45,7 @@ struct sync_run_params {
     std::optional<std::size_t> max_in_flight;
     bool insecure = false; // TLS verification off (never against real GRIN)
     std::optional<std::filesystem::path> passphrase_file;
+    grin::metrics::endpoint_options metrics; // --metrics-port / --metrics-bind
 };
 
 int run_sync(const sync_run_params& params);
