@@ -2,6 +2,7 @@
 #include <grin/core/atomic_file.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/core/secret_file.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,15 @@ string_field(const nlohmann::json& object, const char* key, const std::filesyste
     return object[key].get<std::string>();
 }
 
-nlohmann::json parse_json_file(const std::filesystem::path& file, const char* what) {
+// `secret`: what the file holds and what to do if others read it (the shared policy of
+// core/secret_file.hpp: readable by everyone is refused, by the group warned about).
+nlohmann::json
+parse_json_file(const std::filesystem::path& file, const char* what, secret_file secret) {
     if (!std::filesystem::exists(file))
         throw fatal(std::string(what) + " not found at " + file.string() + "; " + setup_hint +
                     " (or set GRIN_CREDENTIALS_DIR)");
+    secret.path = file;
+    check_secret_file(secret);
     std::string text;
     try {
         text = read_file(file);
@@ -61,7 +67,10 @@ client_secret load_client_secret(const std::filesystem::path& dir) {
     auto file = dir / "client_secret.json";
     if (!std::filesystem::exists(file) && std::filesystem::exists(dir / "secrets.json"))
         file = dir / "secrets.json";
-    auto parsed = parse_json_file(file, "OAuth client secret file");
+    auto parsed =
+        parse_json_file(file, "OAuth client secret file",
+                        {.holds = "the OAuth client secret",
+                         .rotate_hint = "reset the client secret in the Google Cloud console"});
     const auto& installed = parsed.contains("installed") ? parsed["installed"] : parsed;
     client_secret secret;
     secret.client_id = string_field(installed, "client_id", file);
@@ -75,7 +84,11 @@ client_secret load_client_secret(const std::filesystem::path& dir) {
 }
 
 stored_credentials load_credentials(const std::filesystem::path& file) {
-    auto parsed = parse_json_file(file, "OAuth credentials file");
+    auto parsed = parse_json_file(
+        file, "OAuth credentials file",
+        {.holds = "OAuth tokens that sign in to GRIN as you",
+         .rotate_hint = "remove grin's access at https://myaccount.google.com/permissions "
+                        "and run 'grin auth setup' again"});
     stored_credentials credentials;
     // grin-transfer accepts "token": null and lets GRIN reject it; so do we.
     if (parsed.contains("token") && parsed["token"].is_string())

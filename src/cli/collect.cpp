@@ -158,7 +158,8 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                                       collect::collect_params params,
                                                       const std::atomic<bool>& stop,
                                                       run_storage storage,
-                                                      std::filesystem::path run_dir) {
+                                                      std::filesystem::path run_dir,
+                                                      bool insecure) {
     co_await grin.probe();
     // Wrong storage settings stop the run before any GRIN listing, not at its end.
     co_await storage.store.prepare_for_writes();
@@ -176,7 +177,9 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                          .counters = {{"collected", outcome.summary.seen},
                                       {"written", outcome.summary.written},
                                       {"pages", outcome.summary.pages},
-                                      {"invalid_rows", outcome.summary.invalid_rows}}};
+                                      {"invalid_rows", outcome.summary.invalid_rows}},
+                         .details_json =
+                             insecure ? R"({"insecure":true})" : R"({"insecure":false})"};
     run::record_stage_run(run_dir / "process_summary.json", storage.layout.params().run_name,
                           stage);
     // grin-transfer's end of collect: CSV (uncompressed), a database copy and the process
@@ -287,8 +290,10 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     };
     auto csv = run_dir / "books_export.csv";
     run_storage copies_to{.store = *store, .layout = layout, .files = files.get_executor()};
-    asio::co_spawn(io, run_collect_pipeline(grin, database, params, stop, copies_to, run_dir),
-                   on_done);
+    asio::co_spawn(
+        io,
+        run_collect_pipeline(grin, database, params, stop, copies_to, run_dir, options.insecure),
+        on_done);
     io.run();
     files.join();
     database.stop();
