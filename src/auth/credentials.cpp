@@ -41,6 +41,17 @@ parse_json_file(const std::filesystem::path& file, const char* what, secret_file
     return parsed;
 }
 
+// The token endpoint receives the refresh token and the client secret: never over plain
+// http, whatever the file says.
+std::string
+https_field(const nlohmann::json& object, const char* key, const std::filesystem::path& file) {
+    auto value = string_field(object, key, file);
+    if (!value.starts_with("https://"))
+        throw fatal(file.string() + ": \"" + key + "\" must be an https:// URL (it receives " +
+                    "the refresh token and the client secret), not '" + value + "'");
+    return value;
+}
+
 } // namespace
 
 const std::vector<std::string>& required_scopes() {
@@ -78,7 +89,7 @@ client_secret load_client_secret(const std::filesystem::path& dir) {
     if (installed.contains("auth_uri"))
         secret.auth_uri = string_field(installed, "auth_uri", file);
     if (installed.contains("token_uri"))
-        secret.token_uri = string_field(installed, "token_uri", file);
+        secret.token_uri = https_field(installed, "token_uri", file);
     log::add_secret(secret.client_secret);
     return secret;
 }
@@ -96,7 +107,7 @@ stored_credentials load_credentials(const std::filesystem::path& file) {
     else if (!parsed.contains("token"))
         throw fatal(file.string() + " has no \"token\"; " + setup_hint);
     credentials.refresh_token = string_field(parsed, "refresh_token", file);
-    credentials.token_uri = string_field(parsed, "token_uri", file);
+    credentials.token_uri = https_field(parsed, "token_uri", file);
     credentials.client_id = string_field(parsed, "client_id", file);
     credentials.client_secret = string_field(parsed, "client_secret", file);
     if (!parsed.contains("scopes") || !parsed["scopes"].is_array())

@@ -125,3 +125,14 @@ TEST(credentials, world_readable_files_are_refused_group_readable_warned_about) 
             << failure.what();
     }
 }
+
+// The refresh token and client secret never go to a plain-http token endpoint.
+TEST(credentials, token_uri_must_be_https) {
+    test::temp_dir dir;
+    auto file = dir / "credentials.json";
+    auto credentials = sample();
+    credentials.token_uri = "http://oauth2.example/token";
+    auth::save_credentials(file, credentials);
+    auto message = fatal_message(file);
+    EXPECT_NE(message.find("\"token_uri\" must be an https:// URL"), std::string::npos) << message;
+}
