@@ -177,9 +177,8 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                          .counters = {{"collected", outcome.summary.seen},
                                       {"written", outcome.summary.written},
                                       {"pages", outcome.summary.pages},
-                                      {"invalid_rows", outcome.summary.invalid_rows}},
-                         .details_json =
-                             insecure ? R"({"insecure":true})" : R"({"insecure":false})"};
+                                      {"invalid_rows", outcome.summary.invalid_rows}}};
+    stage.details_json = insecure ? R"({"insecure":true})" : R"({"insecure":false})";
     run::record_stage_run(run_dir / "process_summary.json", storage.layout.params().run_name,
                           stage);
     // grin-transfer's end of collect: CSV (uncompressed), a database copy and the process

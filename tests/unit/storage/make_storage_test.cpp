@@ -69,7 +69,8 @@ std::string warnings_for_endpoint(const std::string& endpoint) {
             logged += std::string(line) + "\n";
     });
     auto store = make_storage(
-        settings, storage_services{.file_executor = files.get_executor(), .pool = &pool});
+        settings,
+        storage_services{.file_executor = files.get_executor(), .pool = &pool, .staging_dir = {}});
     grin::log::set_sink(old);
     return logged;
 }
