@@ -21,6 +21,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -m 700 "$GNUPGHOME"
 printf 'bench pass phrase words\n' > "$work/pass.asc"
+chmod 600 "$work/pass.asc" # grin refuses a passphrase file everyone can read
 mkdir "$work/out"
 
 encrypt() { # in out

@@ -2,6 +2,7 @@
 #include <grin/core/atomic_file.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/core/secret_file.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,15 @@ string_field(const nlohmann::json& object, const char* key, const std::filesyste
     return object[key].get<std::string>();
 }
 
-nlohmann::json parse_json_file(const std::filesystem::path& file, const char* what) {
+// `secret`: what the file holds and what to do if others read it (the shared policy of
+// core/secret_file.hpp: readable by everyone is refused, by the group warned about).
+nlohmann::json
+parse_json_file(const std::filesystem::path& file, const char* what, secret_file secret) {
     if (!std::filesystem::exists(file))
         throw fatal(std::string(what) + " not found at " + file.string() + "; " + setup_hint +
                     " (or set GRIN_CREDENTIALS_DIR)");
+    secret.path = file;
+    check_secret_file(secret);
     std::string text;
     try {
         text = read_file(file);
@@ -33,6 +39,17 @@ nlohmann::json parse_json_file(const std::filesystem::path& file, const char* wh
     if (parsed.is_discarded() || !parsed.is_object())
         throw fatal(file.string() + " is not valid JSON; " + setup_hint);
     return parsed;
+}
+
+// The token endpoint receives the refresh token and the client secret: never over plain
+// http, whatever the file says.
+std::string
+https_field(const nlohmann::json& object, const char* key, const std::filesystem::path& file) {
+    auto value = string_field(object, key, file);
+    if (!value.starts_with("https://"))
+        throw fatal(file.string() + ": \"" + key + "\" must be an https:// URL (it receives " +
+                    "the refresh token and the client secret), not '" + value + "'");
+    return value;
 }
 
 } // namespace
@@ -61,7 +78,10 @@ client_secret load_client_secret(const std::filesystem::path& dir) {
     auto file = dir / "client_secret.json";
     if (!std::filesystem::exists(file) && std::filesystem::exists(dir / "secrets.json"))
         file = dir / "secrets.json";
-    auto parsed = parse_json_file(file, "OAuth client secret file");
+    auto parsed =
+        parse_json_file(file, "OAuth client secret file",
+                        {.holds = "the OAuth client secret",
+                         .rotate_hint = "reset the client secret in the Google Cloud console"});
     const auto& installed = parsed.contains("installed") ? parsed["installed"] : parsed;
     client_secret secret;
     secret.client_id = string_field(installed, "client_id", file);
@@ -69,13 +89,17 @@ client_secret load_client_secret(const std::filesystem::path& dir) {
     if (installed.contains("auth_uri"))
         secret.auth_uri = string_field(installed, "auth_uri", file);
     if (installed.contains("token_uri"))
-        secret.token_uri = string_field(installed, "token_uri", file);
+        secret.token_uri = https_field(installed, "token_uri", file);
     log::add_secret(secret.client_secret);
     return secret;
 }
 
 stored_credentials load_credentials(const std::filesystem::path& file) {
-    auto parsed = parse_json_file(file, "OAuth credentials file");
+    auto parsed = parse_json_file(
+        file, "OAuth credentials file",
+        {.holds = "OAuth tokens that sign in to GRIN as you",
+         .rotate_hint = "remove grin's access at https://myaccount.google.com/permissions "
+                        "and run 'grin auth setup' again"});
     stored_credentials credentials;
     // grin-transfer accepts "token": null and lets GRIN reject it; so do we.
     if (parsed.contains("token") && parsed["token"].is_string())
@@ -83,7 +107,7 @@ stored_credentials load_credentials(const std::filesystem::path& file) {
     else if (!parsed.contains("token"))
         throw fatal(file.string() + " has no \"token\"; " + setup_hint);
     credentials.refresh_token = string_field(parsed, "refresh_token", file);
-    credentials.token_uri = string_field(parsed, "token_uri", file);
+    credentials.token_uri = https_field(parsed, "token_uri", file);
     credentials.client_id = string_field(parsed, "client_id", file);
     credentials.client_secret = string_field(parsed, "client_secret", file);
     if (!parsed.contains("scopes") || !parsed["scopes"].is_array())

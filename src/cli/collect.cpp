@@ -162,7 +162,8 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                                       const std::atomic<bool>& stop,
                                                       run_storage storage,
                                                       std::filesystem::path run_dir,
-                                                      const command_metrics* metrics) {
+                                                      const command_metrics* metrics,
+                                                      bool insecure) {
     co_await grin.probe();
     // Wrong storage settings stop the run before any GRIN listing, not at its end.
     co_await storage.store.prepare_for_writes();
@@ -181,7 +182,8 @@ asio::awaitable<collect_outcome> run_collect_pipeline(api::client& grin,
                                       {"written", outcome.summary.written},
                                       {"pages", outcome.summary.pages},
                                       {"invalid_rows", outcome.summary.invalid_rows}}};
-    stage.details_json = nlohmann::json{{"metrics", metrics->snapshot()}}.dump();
+    stage.details_json =
+        nlohmann::json{{"metrics", metrics->snapshot()}, {"insecure", insecure}}.dump();
     run::record_stage_run(run_dir / "process_summary.json", storage.layout.params().run_name,
                           stage);
     // grin-transfer's end of collect: CSV (uncompressed), a database copy and the process
@@ -297,7 +299,8 @@ int run_collect(CLI::App& sub, const collect_options& options) {
     auto csv = run_dir / "books_export.csv";
     run_storage copies_to{.store = *store, .layout = layout, .files = files.get_executor()};
     asio::co_spawn(io,
-                   run_collect_pipeline(grin, database, params, stop, copies_to, run_dir, &metrics),
+                   run_collect_pipeline(grin, database, params, stop, copies_to, run_dir, &metrics,
+                                        options.insecure),
                    on_done);
     io.run();
     files.join();

@@ -72,6 +72,7 @@ void record_summary(const existing_run& run,
                               {"max_concurrent", options.max_concurrent},
                               {"batch_size", options.batch_size},
                               {"reset", options.reset},
+                              {"insecure", options.insecure},
                               {"interrupted", interrupted},
                               {"url_batches", totals.url_batches},
                               {"db_batches", totals.db_batches}};

@@ -101,7 +101,8 @@ void record_summary(const existing_run& run,
         stage.errors.push_back(std::to_string(state.failed_polls) + " x poll failed");
     nlohmann::json details = {{"interval_seconds", options.interval},
                               {"count", options.count},
-                              {"interrupted", interrupted}};
+                              {"interrupted", interrupted},
+                              {"insecure", options.insecure}};
     if (state.last)
         details["last_poll"] =
             nlohmann::json::parse(process::format_sample_json(*state.last, nullptr));

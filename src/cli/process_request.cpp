@@ -61,7 +61,8 @@ void record_summary(const existing_run& run,
                               {"grin_in_process_at_start", report.grin_in_process},
                               {"room_at_start", report.budget},
                               {"already_converted", report.removed_converted},
-                              {"concurrency", options.concurrency}};
+                              {"concurrency", options.concurrency},
+                              {"insecure", options.insecure}};
     if (options.limit > 0)
         details["limit"] = options.limit;
     details["metrics"] = std::move(metrics_json);

@@ -231,9 +231,9 @@ std::string redact(std::string_view text) {
     return result;
 }
 
-void write(level value, std::string_view message) {
-    if (value < threshold().load() || value == level::off)
-        return;
+namespace {
+
+void emit(level value, std::string_view message) {
     std::string line = redact(message);
     std::lock_guard lock(global().mutex);
     if (global().file.is_open())
@@ -242,6 +242,18 @@ void write(level value, std::string_view message) {
         global().current(value, line);
     else if (value >= console_threshold().load())
         stderr_sink(value, line);
+}
+
+} // namespace
+
+void write(level value, std::string_view message) {
+    if (value < threshold().load() || value == level::off)
+        return;
+    emit(value, message);
+}
+
+void security_warning(std::string_view message) {
+    emit(level::warning, message);
 }
 
 void set_console_level(level value) {

@@ -1,5 +1,6 @@
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/core/secret_file.hpp>
 #include <grin/crypto/passphrase.hpp>
 
 #include <openssl/crypto.h>
@@ -72,6 +73,14 @@ passphrase read_passphrase_file(const std::filesystem::path& file) {
     if (::fstat(fd, &st) != 0 || st.st_size > 64 * 1024) {
         ::close(fd);
         throw fatal("the GPG passphrase file " + file.string() + " is not a small text file");
+    }
+    // The mode of the file actually opened, not of whatever the path names later.
+    try {
+        check_secret_exposure({.path = file, .holds = "the GPG passphrase of the archives"},
+                              exposure_of_mode(st.st_mode));
+    } catch (...) {
+        ::close(fd);
+        throw;
     }
     std::string text(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;

@@ -312,7 +312,13 @@ void lease::release_reusable() {
 }
 
 https_pool::https_pool(asio::any_io_executor executor, pool_params params)
-    : state_(std::make_shared<detail::pool_state>(std::move(executor), std::move(params))) {}
+    : state_(std::make_shared<detail::pool_state>(std::move(executor), std::move(params))) {
+    // Every command builds its pool after opening the run's log, so this reaches both the
+    // console and the log file; it is here, not in the commands, so that no way of turning
+    // verification off can stay silent.
+    if (!state_->params.tls.verify)
+        log::security_warning(tls_verification_off_warning);
+}
 
 https_pool::~https_pool() {
     state_->close_idle();

@@ -1,5 +1,6 @@
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/net/url.hpp>
 #include <grin/storage/local_storage.hpp>
 #include <grin/storage/make_storage.hpp>
 #include <grin/storage/s3_credentials.hpp>
@@ -8,6 +9,28 @@
 namespace grin::storage {
 
 namespace {
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// Plain http to another machine is as visible as turning TLS verification off: the archives
+// (and, for a leaked log, the signed request URLs) cross the network in clear. The keys
+// themselves never travel (SigV4 signs, it does not send the secret).
+void warn_if_cleartext(const std::string& type, const std::string& endpoint) {
+    net::url parsed;
+    try {
+        parsed = net::parse_url(endpoint);
+    } catch (const grin::error&) {
+        return; // the client reports a malformed endpoint
+    }
+    if (parsed.scheme == "http" && !is_loopback(parsed.host))
+        log::security_warning("the " + type + " endpoint " + endpoint +
+                              " is plain http: archives and metadata travel unencrypted to " +
+                              parsed.host +
+                              "; use an https:// endpoint_url unless the network "
+                              "between here and the store is trusted");
+}
 
 std::unique_ptr<storage> make_s3(const run::storage_settings& settings, storage_services services) {
     if (services.pool == nullptr)
@@ -22,6 +45,7 @@ std::unique_ptr<storage> make_s3(const run::storage_settings& settings, storage_
                             .credentials = {.access_key_id = credentials.access_key_id,
                                             .secret_access_key = credentials.secret_access_key,
                                             .session_token = credentials.session_token}};
+    warn_if_cleartext(settings.type, client.endpoint);
     s3_storage_params params;
     params.buckets = {{bucket_role::raw, endpoint.buckets["raw"]},
                       {bucket_role::meta, endpoint.buckets["meta"]},

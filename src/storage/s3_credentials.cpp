@@ -1,6 +1,7 @@
 #include <grin/auth/credentials.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/core/secret_file.hpp>
 #include <grin/storage/s3_credentials.hpp>
 
 #include <nlohmann/json.hpp>
@@ -15,7 +16,6 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
-#include <sys/stat.h>
 #include <vector>
 
 namespace grin::storage {
@@ -110,28 +110,18 @@ std::string read_text(const fs::path& file) {
     return text.str();
 }
 
-enum class exposure { none, group, world };
-
-exposure readable_by_others(const fs::path& file) {
-    struct stat status {};
-    if (::stat(file.c_str(), &status) != 0)
-        return exposure::none;
-    if (status.st_mode & S_IROTH)
-        return exposure::world;
-    if (status.st_mode & S_IRGRP)
-        return exposure::group;
-    return exposure::none;
+secret_file s3_key_file(const fs::path& file) {
+    return {.path = file,
+            .holds = "S3 keys",
+            .shown = shown(file),
+            .rotate_hint = "replace the keys in the Cloudflare dashboard"};
 }
 
-std::string exposure_text(const fs::path& file, exposure level) {
-    return shown(file) + " holds S3 keys and is readable by " +
-           (level == exposure::world ? "every user of this machine" : "its group") +
-           "; make it private with: chmod 600 " + shown(file);
-}
-
+// An AWS shared file is only warned about, even when everyone can read it: the AWS CLI
+// and botocore accept such files, and refusing here would break a working setup.
 void warn_if_readable_by_others(const fs::path& file) {
-    if (auto level = readable_by_others(file); level != exposure::none)
-        log::warning(exposure_text(file, level));
+    if (auto exposure = exposure_of(file); exposure != file_exposure::none)
+        log::warning(exposure_message(s3_key_file(file), exposure));
 }
 
 // ---- INI files (~/.aws/credentials, ~/.aws/config) ---------------------------------------
@@ -558,7 +548,7 @@ s3_credentials resolve_s3_credentials(const run::storage_settings& settings) {
 
     // 3. AWS shared credentials file, then shared config file.
     auto files = locate_aws_files();
-    std::optional<fs::path> secret_file; // where the keys came from
+    std::optional<fs::path> aws_key_file; // the AWS shared file the keys came from
     if (!found) {
         for (bool config_file : {false, true}) {
             const auto& path = config_file ? files.config : files.credentials;
@@ -582,7 +572,7 @@ s3_credentials resolve_s3_credentials(const run::storage_settings& settings) {
                     token = ini_value(*section, "aws_security_token");
                 found = s3_credentials{*id, *secret, token,
                                        "profile " + files.profile + " (" + shown(path) + ")"};
-                secret_file = path;
+                aws_key_file = path;
                 break;
             }
             if (id || secret)
@@ -610,17 +600,12 @@ s3_credentials resolve_s3_credentials(const run::storage_settings& settings) {
         } else {
             auto id = json_string(*document, "access_key", r2_file->path);
             auto secret = json_string(*document, "secret_key", r2_file->path);
-            if (id || secret) {
-                auto level = readable_by_others(r2_file->path);
-                if (level == exposure::world)
-                    throw fatal("refusing to use " + exposure_text(r2_file->path, level) +
-                                " (and, if others could have read it, replace the keys in the "
-                                "Cloudflare dashboard)");
-            }
+            // grin-transfer's own file: the shared policy (world refused, group warned).
+            if (id || secret)
+                check_secret_exposure(s3_key_file(r2_file->path), exposure_of(r2_file->path));
             if (id && secret) {
                 found = s3_credentials{*id, *secret, std::nullopt,
                                        "r2_credentials.json (" + shown(r2_file->path) + ")"};
-                secret_file = r2_file->path;
             } else if (id || secret) {
                 throw half_pair(shown(r2_file->path), id ? "\"access_key\"" : "\"secret_key\"",
                                 id ? "\"secret_key\"" : "\"access_key\"");
@@ -682,8 +667,8 @@ s3_credentials resolve_s3_credentials(const run::storage_settings& settings) {
                      [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (auto& secret : secrets)
         log::add_secret(std::move(secret));
-    if (secret_file) // a world-readable r2 file was refused above
-        warn_if_readable_by_others(*secret_file);
+    if (aws_key_file) // an r2 file was checked where it was read
+        warn_if_readable_by_others(*aws_key_file);
     log::info("S3 credentials " + found->describe());
     return *found;
 }

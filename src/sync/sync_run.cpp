@@ -161,7 +161,8 @@ void record_summary(const run_services& s,
         stage.errors.push_back(std::to_string(reasons[i].first) + " x " + reasons[i].second);
     nlohmann::json details = {{"force", params.force},
                               {"interrupted", totals.interrupted},
-                              {"storage_type", params.config.storage.type}};
+                              {"storage_type", params.config.storage.type},
+                              {"insecure", params.insecure}};
     std::vector<std::string> queues;
     for (auto kind : params.queues)
         queues.emplace_back(to_string(kind));

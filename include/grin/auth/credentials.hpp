@@ -34,7 +34,10 @@ std::filesystem::path credentials_dir();
 // else credentials_dir().
 std::filesystem::path writable_credentials_path();
 
-// Throws grin::fatal naming the file and what to do when it is missing or malformed.
+// Throws grin::fatal naming the file and what to do when it is missing or malformed (a
+// token_uri that is not https:// included: it receives the refresh token), or
+// readable by every user of the machine (chmod 600 hint; group-readable only warns:
+// core/secret_file.hpp).
 client_secret load_client_secret(const std::filesystem::path& dir);
 stored_credentials load_credentials(const std::filesystem::path& file);
 

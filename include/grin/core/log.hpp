@@ -65,4 +65,8 @@ inline void error(std::string_view message) {
     write(level::error, message);
 }
 
+// A warning that no log level hides (TLS verification turned off, ...): written to the log
+// file and to the console at warning level even under --log-level error or off.
+void security_warning(std::string_view message);
+
 } // namespace grin::log

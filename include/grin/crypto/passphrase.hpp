@@ -36,7 +36,8 @@ std::vector<std::filesystem::path>
 passphrase_search_path(const std::optional<std::filesystem::path>& credentials_dir = {});
 
 // Reads the first line of `file`. Throws grin::fatal naming the file when it cannot be
-// read or is empty.
+// read, is empty, or is readable by every user of the machine (with the chmod 600 that
+// fixes it; group-readable only warns: core/secret_file.hpp).
 passphrase read_passphrase_file(const std::filesystem::path& file);
 
 // The first existing file of passphrase_search_path(); throws grin::fatal listing the

@@ -36,11 +36,19 @@ using duration = std::chrono::steady_clock::duration;
 struct tls_params {
     // Extra trust anchor (PEM file) added to the system store, e.g. the emulator's CA.
     std::string ca_file;
-    // Peer verification (chain + host name). Off only through an explicit flag.
+    // Peer verification (chain + host name). Off only through an explicit flag (--insecure);
+    // a pool built with it off says so with log::security_warning (no log level hides it).
     bool verify = true;
     // Offer the last session ticket on new connections (abbreviated handshake).
     bool resume_sessions = true;
 };
+
+// What a pool with tls.verify off logs when it is created.
+inline constexpr const char* tls_verification_off_warning =
+    "TLS CERTIFICATE VERIFICATION IS OFF (--insecure): this run's HTTPS connections (GRIN, "
+    "the OAuth token endpoint, S3) accept any certificate, so anyone on the network path can "
+    "read the access token and the archives. For a private CA (the emulator) use --ca-file "
+    "instead; never use --insecure against real GRIN.";
 
 struct pool_params {
     std::size_t max_connections_per_host = 8;

@@ -1,5 +1,6 @@
 // TLS verification is on by default: a wrong CA or a wrong host name is refused.
 #include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
 
 #include "server_fixture.hpp"
 
@@ -46,11 +47,19 @@ TEST_F(tls, wrong_host_name_is_refused) {
     }
 }
 
+// Turned off, and never silently: the pool says so even when the log level hides warnings.
 TEST_F(tls, verification_can_be_turned_off_explicitly) {
     start_server({}, {"grin.example"});
     net::pool_params params;
     params.tls.verify = false;
+    std::string logged;
+    auto level = log::current_level();
+    log::set_level(log::level::off);
+    auto old = log::set_sink([&](log::level, std::string_view line) { logged += line; });
     net::https_pool shared(io.get_executor(), params);
+    log::set_sink(old);
+    log::set_level(level);
+    EXPECT_EQ(logged, net::tls_verification_off_warning);
     EXPECT_EQ(run(status_of(shared, url("/"))), 200);
 }
 

@@ -11,9 +11,14 @@
 
 namespace {
 
-void write(const std::filesystem::path& path, const std::string& text) {
+// Private, as gpg_passphrase.asc must be (world-readable ones are refused).
+void write(const std::filesystem::path& path,
+           const std::string& text,
+           std::filesystem::perms mode = std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write) {
     std::filesystem::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << text;
+    std::filesystem::permissions(path, mode);
 }
 
 class env_guard {
@@ -46,6 +51,30 @@ TEST(crypto_passphrase, first_line_without_line_ending) {
     write(dir / "d.asc", "\n");
     EXPECT_THROW(grin::crypto::read_passphrase_file(dir / "d.asc"), grin::fatal);
     EXPECT_THROW(grin::crypto::read_passphrase_file(dir / "missing.asc"), grin::fatal);
+}
+
+// The passphrase file follows the shared policy: readable by everyone is refused with the
+// fix, readable by the group is used with a warning.
+TEST(crypto_passphrase, world_readable_file_is_refused_group_readable_warned_about) {
+    using std::filesystem::perms;
+    grin::test::temp_dir dir;
+    auto file = dir / "gpg_passphrase.asc";
+    write(file, "open words\n", perms::owner_read | perms::owner_write | perms::others_read);
+    try {
+        (void)grin::crypto::read_passphrase_file(file);
+        ADD_FAILURE() << "a world-readable passphrase file was used";
+    } catch (const grin::fatal& failure) {
+        std::string message = failure.what();
+        EXPECT_NE(message.find("chmod 600 " + file.string()), std::string::npos) << message;
+        EXPECT_EQ(message.find("open words"), std::string::npos) << message;
+    }
+    std::string logged;
+    auto old =
+        grin::log::set_sink([&](grin::log::level, std::string_view line) { logged += line; });
+    write(file, "group words\n", perms::owner_read | perms::owner_write | perms::group_read);
+    EXPECT_EQ(grin::crypto::read_passphrase_file(file).view(), "group words");
+    grin::log::set_sink(old);
+    EXPECT_NE(logged.find("readable by its group"), std::string::npos) << logged;
 }
 
 TEST(crypto_passphrase, search_order_follows_grin_transfer) {

@@ -1,7 +1,10 @@
 #include <grin/core/error.hpp>
+#include <grin/core/log.hpp>
+#include <grin/net/https_pool.hpp>
 #include <grin/storage/local_storage.hpp>
 #include <grin/storage/make_storage.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <gtest/gtest.h>
 
@@ -50,3 +53,36 @@ TEST(make_storage, unknown_type_lists_the_choices) {
 }
 
 } // namespace
+
+namespace {
+
+std::string warnings_for_endpoint(const std::string& endpoint) {
+    grin::run::storage_settings settings;
+    settings.type = "minio";
+    settings.config = {{"endpoint_url", endpoint}};
+    boost::asio::io_context io;
+    boost::asio::thread_pool files(1);
+    grin::net::https_pool pool(io.get_executor(), {});
+    std::string logged;
+    auto old = grin::log::set_sink([&](grin::log::level value, std::string_view line) {
+        if (value == grin::log::level::warning)
+            logged += std::string(line) + "\n";
+    });
+    auto store = make_storage(
+        settings,
+        storage_services{.file_executor = files.get_executor(), .pool = &pool, .staging_dir = {}});
+    grin::log::set_sink(old);
+    return logged;
+}
+
+} // namespace
+
+// Plain http to another host is announced like --insecure; loopback and https are quiet.
+TEST(make_storage, plain_http_endpoint_to_another_host_is_warned_about) {
+    auto remote = warnings_for_endpoint("http://10.1.2.3:9000");
+    EXPECT_NE(remote.find("endpoint http://10.1.2.3:9000 is plain http"), std::string::npos)
+        << remote;
+    EXPECT_EQ(warnings_for_endpoint("http://127.0.0.1:9000").find("plain http"), std::string::npos);
+    EXPECT_EQ(warnings_for_endpoint("http://localhost:9000").find("plain http"), std::string::npos);
+    EXPECT_EQ(warnings_for_endpoint("https://10.1.2.3:9000").find("plain http"), std::string::npos);
+}
