@@ -84,6 +84,8 @@ net::server_response to_server_response(response routed,
     case fault::none:
     case fault::no_etag:
     case fault::wrong_etag:
+    case fault::garbage_body:
+    case fault::huge_headers:
         break; // the router already changed the headers
     }
     return out;
