@@ -40,11 +40,15 @@ archive_info info_from(const net::http_response& response) {
 [[noreturn]] void unexpected_status(const net::http_response& response,
                                     const std::string& url,
                                     const std::string& barcode = {}) {
-    throw error("GRIN answered HTTP " + std::to_string(response.status),
-                {.step = "grin",
-                 .url = log::redact(url),
-                 .barcode = barcode,
-                 .http_status = response.status});
+    std::optional<net::duration> retry_after;
+    if (auto header = response.header("Retry-After"))
+        retry_after = net::parse_retry_after(*header, now_utc());
+    throw status_error("GRIN answered HTTP " + std::to_string(response.status),
+                       {.step = "grin",
+                        .url = log::redact(url),
+                        .barcode = barcode,
+                        .http_status = response.status},
+                       retry_after);
 }
 
 net::http_request get(std::string url) {
