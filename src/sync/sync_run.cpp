@@ -354,6 +354,13 @@ int run_sync(const sync_run_params& params) {
     api::client_params client_params;
     client_params.base_url = config.grin_base_url;
     client_params.library = config.library_directory;
+    if (params.read_timeout) {
+        for (net::request_params* request :
+             {&client_params.list_request, &client_params.archive_request}) {
+            request->read_header_timeout = *params.read_timeout;
+            request->body_idle_timeout = *params.read_timeout;
+        }
+    }
     api::client grin(pool, tokens, client_params);
 
     db::database database({.path = config.sqlite_db_path, .read_only = params.dry_run});
