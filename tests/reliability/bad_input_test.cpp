@@ -1,0 +1,195 @@
+// Bad input (issue #8, part 3): malformed HTML/TSV/archive bytes and oversized headers
+// from GRIN, hostile tar entries in an archive, invalid barcodes and non-UTF-8 names on
+// the command line. Each must give a clear error and a documented exit code, never a
+// crash (the CI build runs with ASan+UBSan), and nothing may be written outside the
+// run's directories; then a rerun without the bad input syncs every book exactly once.
+#include <gtest/gtest.h>
+
+#include "reliability_fixture.hpp"
+#include "s3_servers.hpp"
+
+using namespace grin;
+using namespace std::chrono_literals;
+
+namespace {
+
+class bad_input : public test::reliability_fixture {
+public:
+    std::vector<std::string> collect_args() {
+        return {"collect",       "--run-name",           run_name,
+                "--output-root", output_root().string(), "--library-directory",
+                shape.library,   "--grin-base-url",      emulator.url + "/libraries/",
+                "--ca-file",     emulator.ca_file,       "--storage",
+                "local",         "--storage-path",       storage_root().string()};
+    }
+
+    // Entries of `work` outside the run's directories (output/<run>/, storage/) and the
+    // emulator's own files: what a "nothing written elsewhere" check compares.
+    std::vector<test::file_state> outside_the_run() {
+        std::vector<test::file_state> kept;
+        for (auto& entry : test::directory_state(work.path())) {
+            const std::string& name = entry.name;
+            bool ours = name.rfind("output/", 0) == 0 || name.rfind("storage/", 0) == 0 ||
+                        name.rfind("emulator", 0) == 0 || name.rfind("expected-", 0) == 0 ||
+                        name == "./" || name == "output/" || name == "storage/";
+            if (!ours)
+                kept.push_back(entry);
+        }
+        return kept;
+    }
+};
+
+TEST_F(bad_input, malformed_listings_and_oversized_headers_fail_clearly) {
+    describe_case("malformed GRIN answers",
+                  "garbage HTML list page; garbage archive body; 96 KiB of HEAD headers");
+    shape.books = 12;
+    start_emulator();
+    auto outside_before = outside_the_run();
+    // 1. The _all_books page is junk (cut-off markup, NULs, invalid UTF-8 in a title cell).
+    add_fault("route=all_books,fault=garbage_body,first=50");
+    auto bad_collect = grin(collect_args(), 120s);
+    EXPECT_TRUE(test::documented_exit(bad_collect.exit_code)) << tail(bad_collect.output);
+    EXPECT_NE(bad_collect.exit_code, 0) << tail(bad_collect.output);
+    clear_faults();
+    auto good_collect = grin(collect_args(), 120s);
+    ASSERT_EQ(good_collect.exit_code, 0) << tail(good_collect.output);
+    // 2. Sync: two books' HEAD answers carry 96 KiB of headers, one archive is junk.
+    add_fault("route=archive_head,fault=huge_headers,first=2");
+    add_fault("route=archive_get,fault=garbage_body,first=1");
+    auto bad_sync = sync({"--queue", "converted"}, 120s);
+    EXPECT_TRUE(bad_sync.exit_code == 0 || bad_sync.exit_code == 1) << tail(bad_sync.output);
+    auto synced = completed_counts().size();
+    EXPECT_EQ(integrity_check(), "ok");
+    EXPECT_EQ(outside_the_run(), outside_before) << "something was written outside the run";
+    outcome = "collect exit " + std::to_string(bad_collect.exit_code) + "; sync exit " +
+              std::to_string(bad_sync.exit_code) + ", " + std::to_string(synced) +
+              "/12 synced, nothing written outside the run";
+    rerun_and_verify();
+}
+
+TEST_F(bad_input, hostile_tar_entries_write_nothing_outside) {
+    describe_case("hostile tar entries",
+                  "../, absolute path, symlink, hardlink, 8 GiB declared size; gpg-encrypted");
+    ASSERT_TRUE(test::have_program("gpg"));
+    auto sandbox = work / "sandbox";
+    auto out = sandbox / "out";
+    std::filesystem::create_directories(out);
+    auto escape_abs = work / "absolute-escape.txt";
+    auto passphrase = sandbox / "passphrase.asc";
+    std::ofstream(passphrase) << "hostile-test-passphrase\n";
+    std::filesystem::permissions(passphrase, std::filesystem::perms(0600));
+    auto tarball = sandbox / "HOSTILE1.tar.gz";
+    const std::string script =
+        "import io, sys, tarfile\n"
+        "out, absolute = sys.argv[1], sys.argv[2]\n"
+        "def add(tar, name, data, **kw):\n"
+        "    info = tarfile.TarInfo(name); info.size = len(data)\n"
+        "    for k, v in kw.items(): setattr(info, k, v)\n"
+        "    tar.addfile(info, io.BytesIO(data))\n"
+        "raw = io.BytesIO()\n"
+        "tar = tarfile.open(fileobj=raw, mode='w', format=tarfile.GNU_FORMAT)\n"
+        "add(tar, '00000001.txt', b'page one\\n')\n"
+        "add(tar, '../00000002.txt', b'escape up\\n')\n"
+        "add(tar, '../../../../../../escape-up.txt', b'escape far up\\n')\n"
+        "add(tar, absolute, b'absolute\\n')\n"
+        "link = tarfile.TarInfo('00000003.txt'); link.type = tarfile.SYMTYPE\n"
+        "link.linkname = '/etc/passwd'; tar.addfile(link)\n"
+        "hard = tarfile.TarInfo('00000004.txt'); hard.type = tarfile.LNKTYPE\n"
+        "hard.linkname = '/etc/shadow'; tar.addfile(hard)\n"
+        "add(tar, 'HOSTILE1.xml', b'<mets>\\xff\\xfe not xml')\n"
+        "add(tar, '00000005.txt', b'x' * 4096)\n"
+        "end = tar.offset\n"
+        "data = bytearray(raw.getvalue()[:end])\n"
+        "# The last member's header declares 8 GiB; its data stops after 4 KiB.\n"
+        "header = end - 512 - 4096\n"
+        "data[header + 124:header + 136] = b'%011o\\0' % ((8 << 30) - 1)\n"
+        "data[header + 148:header + 156] = b'        '\n"
+        "data[header + 148:header + 156] = b'%06o\\0 ' % sum(data[header:header + 512])\n"
+        "import gzip\n"
+        "with open(out, 'wb') as f: f.write(gzip.compress(bytes(data)))\n";
+    auto made = test::run_command("python3 -c " + test::shell_quote(script) + " " +
+                                  tarball.string() + " " + escape_abs.string());
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    auto encrypted = sandbox / "HOSTILE1.tar.gz.gpg";
+    auto gpg = test::run_command("GNUPGHOME=" + (sandbox / "gnupg").string() +
+                                 " sh -c 'mkdir -m700 -p \"$GNUPGHOME\" && "
+                                 "gpg --batch --yes --pinentry-mode loopback --passphrase-file " +
+                                 passphrase.string() + " --s2k-count 65536 --symmetric -o " +
+                                 encrypted.string() + " " + tarball.string() + "'");
+    ASSERT_EQ(gpg.exit_code, 0) << gpg.output;
+
+    auto before = test::directory_state(work.path());
+    // Run from inside out/: a relative "../" would land in the sandbox.
+    auto in_out = [&](const std::string& command) {
+        return test::run_command("cd " + out.string() + " && " +
+                                     test::built_binary("grin").string() + " " + command + " 2>&1",
+                                 60s);
+    };
+    auto extract = in_out("extract " + encrypted.string() + " --output-dir " + out.string() +
+                          " --passphrase-file " + passphrase.string());
+    auto decrypt = in_out("decrypt " + encrypted.string() + " " + (out / "plain.tar.gz").string() +
+                          " --passphrase-file " + passphrase.string());
+    EXPECT_TRUE(test::documented_exit(extract.exit_code)) << extract.output;
+    EXPECT_TRUE(test::documented_exit(decrypt.exit_code)) << decrypt.output;
+    EXPECT_EQ(decrypt.exit_code, 0) << decrypt.output; // the OpenPGP layer is sound
+    EXPECT_FALSE(std::filesystem::exists(escape_abs));
+    EXPECT_FALSE(std::filesystem::exists(sandbox / "00000002.txt"));
+    EXPECT_FALSE(std::filesystem::exists(sandbox / "escape-up.txt"));
+    // Every change is inside out/.
+    auto after = test::directory_state(work.path());
+    std::set<std::string> changed;
+    for (const auto& entry : after)
+        if (std::find(before.begin(), before.end(), entry) == before.end())
+            changed.insert(entry.name);
+    for (const auto& entry : before)
+        if (std::find(after.begin(), after.end(), entry) == after.end())
+            changed.insert(entry.name);
+    for (const auto& name : changed)
+        EXPECT_EQ(name.rfind("sandbox/out/", 0), 0u) << "written outside out/: " << name;
+    outcome = "extract exit " + std::to_string(extract.exit_code) + ", decrypt exit " +
+              std::to_string(decrypt.exit_code) + ", " + std::to_string(changed.size()) +
+              " changes, all inside the output dir";
+    books_lost = 0; // no book of a run is involved
+}
+
+TEST_F(bad_input, invalid_barcodes_and_non_utf8_names_are_refused_or_handled) {
+    describe_case("invalid barcodes / non-UTF-8",
+                  "--barcodes ../../etc/passwd, ab, a/b; --barcodes-file with such lines; "
+                  "a non-UTF-8 file name");
+    shape.books = 6;
+    start_emulator();
+    collect();
+    auto before = test::directory_state(run_dir());
+    std::vector<std::string> refused;
+    for (const std::string list : {"../../etc/passwd", "ab", "AB1234,a/b", "%2e%2e", "B\xff\xfe"}) {
+        auto result = sync({"--barcodes", list}, 60s);
+        EXPECT_EQ(result.exit_code, 2) << list << ": " << tail(result.output);
+        EXPECT_NE(result.output.find("invalid barcode"), std::string::npos) << tail(result.output);
+        refused.push_back(list);
+    }
+    auto bad_file = work / "barcodes.txt";
+    std::ofstream(bad_file) << "# comment\n"
+                            << emulator::catalogue(shape.catalogue()).barcode_at(0)
+                            << "\n../escape\n";
+    auto from_file = sync({"--barcodes-file", bad_file.string()}, 60s);
+    EXPECT_EQ(from_file.exit_code, 2) << tail(from_file.output);
+    EXPECT_NE(from_file.output.find("line 3"), std::string::npos) << tail(from_file.output);
+    EXPECT_EQ(test::directory_state(run_dir()), before) << "a refused command wrote to the run";
+
+    // A barcodes file whose own name is not UTF-8 but whose lines are valid: synced.
+    auto odd_name = work / std::string("barcodes-\xff\xfe.txt");
+    {
+        std::ofstream list(odd_name);
+        emulator::catalogue catalogue(shape.catalogue());
+        for (std::uint64_t i = 0; i < catalogue.size(); ++i)
+            list << catalogue.barcode_at(i) << "\r\n";
+    }
+    auto odd = sync({"--barcodes-file", odd_name.string()}, 120s);
+    EXPECT_EQ(odd.exit_code, 0) << tail(odd.output);
+    outcome = std::to_string(refused.size() + 1) +
+              " invalid inputs refused with exit 2, run untouched; non-UTF-8 file name: exit " +
+              std::to_string(odd.exit_code);
+    rerun_and_verify();
+}
+
+} // namespace
