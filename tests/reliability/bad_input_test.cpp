@@ -40,8 +40,9 @@ public:
 };
 
 TEST_F(bad_input, malformed_listings_and_oversized_headers_fail_clearly) {
-    describe_case("malformed GRIN answers",
-                  "garbage HTML list page; garbage archive body; 96 KiB of HEAD headers");
+    describe_case(
+        "malformed GRIN answers",
+        "junk HTML list page, TSV and archive body; invalid METS XML; 96 KiB of HEAD headers");
     shape.books = 12;
     start_emulator();
     auto outside_before = outside_the_run();
@@ -53,15 +54,34 @@ TEST_F(bad_input, malformed_listings_and_oversized_headers_fail_clearly) {
     clear_faults();
     auto good_collect = grin(collect_args(), 120s);
     ASSERT_EQ(good_collect.exit_code, 0) << tail(good_collect.output);
-    // 2. Sync: two books' HEAD answers carry 96 KiB of headers, one archive is junk.
+    // 2. enrich: the _barcode_search TSV is junk.
+    add_fault("route=barcode_search,fault=garbage_body,first=50");
+    auto bad_enrich =
+        grin({"enrich", "--run-name", run_name, "--output-root", output_root().string()}, 120s);
+    EXPECT_TRUE(test::documented_exit(bad_enrich.exit_code)) << tail(bad_enrich.output);
+    EXPECT_NE(bad_enrich.exit_code, 0) << tail(bad_enrich.output);
+    clear_faults();
+    // Junk is not "no book known": the rerun still has all twelve to enrich.
+    auto good_enrich =
+        grin({"enrich", "--run-name", run_name, "--output-root", output_root().string()}, 120s);
+    EXPECT_EQ(good_enrich.exit_code, 0) << tail(good_enrich.output);
+    EXPECT_NE(good_enrich.output.find("12 enriched"), std::string::npos)
+        << tail(good_enrich.output);
+    // 3. Sync: two books' HEAD answers carry 96 KiB of headers, one archive is junk, one
+    // book's METS XML is not well-formed.
+    const std::string bad_mets = emulator::catalogue(shape.catalogue()).barcode_at(3);
+    control("defect", "barcode=" + bad_mets + "&kind=invalid_mets");
+    served_defects[bad_mets] = emulator::archive_defect::invalid_mets;
     add_fault("route=archive_head,fault=huge_headers,first=2");
     add_fault("route=archive_get,fault=garbage_body,first=1");
     auto bad_sync = sync({"--queue", "converted"}, 120s);
     EXPECT_TRUE(bad_sync.exit_code == 0 || bad_sync.exit_code == 1) << tail(bad_sync.output);
     auto synced = completed_counts().size();
+    EXPECT_LT(synced, shape.books) << "the junk archive cannot have been stored";
     EXPECT_EQ(integrity_check(), "ok");
     EXPECT_EQ(outside_the_run(), outside_before) << "something was written outside the run";
-    outcome = "collect exit " + std::to_string(bad_collect.exit_code) + "; sync exit " +
+    outcome = "collect exit " + std::to_string(bad_collect.exit_code) + "; enrich exit " +
+              std::to_string(bad_enrich.exit_code) + "; sync exit " +
               std::to_string(bad_sync.exit_code) + ", " + std::to_string(synced) +
               "/12 synced, nothing written outside the run";
     rerun_and_verify();

@@ -267,7 +267,8 @@ TEST_F(fault_matrix, database_locked_for_three_seconds_is_waited_out) {
 }
 
 TEST_F(fault_matrix, read_only_run_directory_is_a_clear_configuration_error) {
-    describe_case("read-only run dir", "run directory mode 0555 (as a non-root user)");
+    describe_case("read-only run dir",
+                  "run directory and its files read-only (chmod -R a-w; grin as a non-root user)");
     small_library();
     // root ignores permission bits: run grin as nobody then, on a tree nobody owns.
     const bool root = ::geteuid() == 0;
