@@ -58,8 +58,12 @@ public:
 };
 
 TEST_F(fault_matrix, http_5xx_bursts_are_retried) {
-    describe_case("5xx burst", "HEAD 502 x3, GET 503 x4 (Retry-After: 1)");
-    small_library();
+    describe_case("5xx burst", "list pages 503 x2 (collect); HEAD 502 x3, GET 503 x4 (sync)");
+    shape.books = 12;
+    start_emulator();
+    add_fault("route=all_books,status=503,first=2");
+    collect(); // asserts exit 0
+    EXPECT_EQ(faults_injected(), 2u);
     add_fault("route=archive_head,status=502,first=3");
     add_fault("route=archive_get,status=503,first=4");
     auto before = faults_injected();
