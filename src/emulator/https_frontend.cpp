@@ -86,6 +86,7 @@ net::server_response to_server_response(response routed,
     case fault::wrong_etag:
     case fault::garbage_body:
     case fault::huge_headers:
+    case fault::latin1_body:
         break; // the router already changed the headers
     }
     return out;

@@ -354,6 +354,26 @@ router::dispatch(const request& req, route& which, std::string& library, std::st
                     value = std::to_string(r.body.size());
                 }
             }
+        } else if (decision->transport == fault::latin1_body) {
+            // What a server configured for ISO-8859-1 sends: every 2-byte UTF-8 sequence
+            // of U+0080..U+00FF becomes its single Latin-1 byte.
+            std::string out;
+            for (std::size_t i = 0; i < r.body.size(); ++i) {
+                auto c = static_cast<unsigned char>(r.body[i]);
+                auto next = i + 1 < r.body.size() ? static_cast<unsigned char>(r.body[i + 1]) : 0;
+                if ((c == 0xC2 || c == 0xC3) && (next & 0xC0) == 0x80) {
+                    out.push_back(static_cast<char>(((c & 0x03) << 6) | (next & 0x3F)));
+                    ++i;
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
+            }
+            r.body = std::move(out);
+            for (auto& [name, value] : r.headers) {
+                if (name == "Content-Length") {
+                    value = std::to_string(r.body.size());
+                }
+            }
         } else if (decision->transport == fault::huge_headers) {
             // 96 headers of 1 KiB: over any sane client's header limit (Beast: 8 KiB).
             for (int i = 0; i < 96; ++i) {

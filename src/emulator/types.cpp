@@ -24,6 +24,8 @@ std::string_view to_string(fault value) noexcept {
         return "garbage_body";
     case fault::huge_headers:
         return "huge_headers";
+    case fault::latin1_body:
+        return "latin1_body";
     }
     return "none";
 }

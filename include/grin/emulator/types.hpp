@@ -36,6 +36,8 @@ enum class fault {
     garbage_body,         // informational: the router replaced the body with seeded junk bytes
                           // (unbalanced markup, NULs, invalid UTF-8), same status and type
     huge_headers,         // informational: the router added ~96 KiB of response headers
+    latin1_body,          // informational: the router re-encoded the UTF-8 body as Latin-1
+                          // (code points up to U+00FF become one byte; others are kept)
 };
 
 std::string_view to_string(fault value) noexcept;

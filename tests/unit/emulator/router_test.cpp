@@ -324,6 +324,15 @@ TEST(router_faults, garbage_body_and_huge_headers_replace_what_is_sent) {
     EXPECT_GT(header_bytes, 90u * 1024);
     EXPECT_NE(head.header("ETag"), nullptr);
     EXPECT_EQ(h.get(target).injected, fault::none);
+    // latin1_body: the UTF-8 titles' U+0080..U+00FF characters become single bytes.
+    auto utf8 = h.get("/libraries/Harvard/_all_books?result_count=-1");
+    h.r.faults().add(parse_fault_rule("route=all_books,fault=latin1_body,first=1"));
+    auto latin1 = h.get("/libraries/Harvard/_all_books?result_count=-1");
+    EXPECT_EQ(latin1.injected, fault::latin1_body);
+    ASSERT_NE(utf8.body.find("\xC3"), std::string::npos) << "no non-ASCII title to re-encode";
+    EXPECT_EQ(latin1.body.find("\xC3"), std::string::npos);
+    EXPECT_LT(latin1.body.size(), utf8.body.size());
+    EXPECT_EQ(*latin1.header("Content-Length"), std::to_string(latin1.body.size()));
 }
 
 TEST(router_faults, probabilistic_faults_repeat_under_a_seed) {
