@@ -240,3 +240,58 @@ TEST_F(bad_input, invalid_barcodes_and_non_utf8_names_are_refused_or_handled) {
 }
 
 } // namespace
+
+namespace {
+
+bool valid_utf8(const std::string& text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        std::size_t length = c < 0x80           ? 1
+                             : (c >> 5) == 0x6  ? 2
+                             : (c >> 4) == 0xE  ? 3
+                             : (c >> 3) == 0x1E ? 4
+                                                : 0;
+        if (length == 0 || i + length > text.size())
+            return false;
+        for (std::size_t k = 1; k < length; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80)
+                return false;
+        i += length;
+    }
+    return true;
+}
+
+TEST_F(bad_input, latin1_titles_are_stored_as_utf8) {
+    describe_case("non-UTF-8 titles", "list pages re-encoded as Latin-1 (Caf\xC3\xA9 -> Caf\\xE9)");
+    shape.books = 40;
+    start_emulator();
+    add_fault("route=all_books,fault=latin1_body,first=100");
+    collect(); // asserts exit 0
+    EXPECT_GT(faults_injected(), 0u);
+    emulator::catalogue catalogue(shape.catalogue());
+    SQLite::Database db(database().string(), SQLite::OPEN_READONLY);
+    std::size_t non_ascii = 0, checked = 0;
+    for (std::uint64_t i = 0; i < catalogue.size(); ++i) {
+        auto book = catalogue.at(i);
+        SQLite::Statement query(db, "SELECT coalesce(title, '') FROM books WHERE barcode = ?");
+        query.bind(1, book.barcode);
+        ASSERT_TRUE(query.executeStep()) << book.barcode;
+        std::string title = query.getColumn(0).getString();
+        EXPECT_TRUE(valid_utf8(title)) << book.barcode << ": " << title;
+        // The parser reads a byte that is not UTF-8 as Latin-1: the title comes back whole.
+        EXPECT_EQ(title, book.title) << book.barcode;
+        bool wide = std::any_of(book.title.begin(), book.title.end(),
+                                [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        non_ascii += wide ? 1 : 0;
+        ++checked;
+    }
+    EXPECT_GT(non_ascii, 0u) << "no title exercised the re-encoding";
+    auto result = sync({"--queue", "converted"}, 120s);
+    EXPECT_EQ(result.exit_code, 0) << tail(result.output);
+    outcome = "collect exit 0, " + std::to_string(checked) + " titles valid UTF-8 (" +
+              std::to_string(non_ascii) + " non-ASCII) and equal to GRIN's";
+    rerun_and_verify();
+}
+
+} // namespace
