@@ -295,3 +295,46 @@ TEST_F(bad_input, latin1_titles_are_stored_as_utf8) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(bad_input, hostile_tar_entries_served_by_grin_are_never_unpacked) {
+    describe_case("hostile tar via sync",
+                  "2 archives with ../../, /tmp absolute, symlink and hard-link members");
+    shape.books = 6;
+    start_emulator();
+    collect();
+    emulator::catalogue catalogue(shape.catalogue());
+    std::vector<std::string> hostile = {catalogue.barcode_at(1), catalogue.barcode_at(4)};
+    for (const auto& barcode : hostile) {
+        auto answer = control("defect", "barcode=" + barcode + "&kind=hostile_entries");
+        ASSERT_TRUE(answer.is_object() && answer.value("defect", "") == "hostile_entries")
+            << answer.dump();
+        served_defects[barcode] = emulator::archive_defect::hostile_entries;
+    }
+    auto before = outside_the_run();
+    auto result = sync({"--queue", "converted"}, 120s);
+    EXPECT_TRUE(test::documented_exit(result.exit_code)) << tail(result.output);
+    EXPECT_EQ(result.exit_code, 0) << tail(result.output);
+    for (const auto& barcode : hostile) {
+        EXPECT_EQ(completed_counts()[barcode], 1) << barcode;
+        std::filesystem::path absolute = "/tmp/grin-hostile-" + barcode + ".txt";
+        EXPECT_FALSE(std::filesystem::exists(absolute)) << absolute;
+        EXPECT_FALSE(std::filesystem::exists("/tmp/escape-" + barcode + ".txt"));
+    }
+    // No file named like a hostile member anywhere in the test's tree.
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(work.path())) {
+        auto name = entry.path().filename().string();
+        if (name.rfind("escape-", 0) == 0 || name.rfind("grin-hostile-", 0) == 0 ||
+            name == "passwd-link" || name == "shadow-link")
+            found.push_back(entry.path().string());
+    }
+    EXPECT_TRUE(found.empty()) << found.front();
+    EXPECT_EQ(outside_the_run(), before) << "something was written outside the run";
+    outcome = "sync exit " + std::to_string(result.exit_code) +
+              ", both books stored as served, no member written anywhere";
+    rerun_and_verify();
+}
+
+} // namespace
