@@ -40,11 +40,15 @@ archive_info info_from(const net::http_response& response) {
 [[noreturn]] void unexpected_status(const net::http_response& response,
                                     const std::string& url,
                                     const std::string& barcode = {}) {
-    throw error("GRIN answered HTTP " + std::to_string(response.status),
-                {.step = "grin",
-                 .url = log::redact(url),
-                 .barcode = barcode,
-                 .http_status = response.status});
+    std::optional<net::duration> retry_after;
+    if (auto header = response.header("Retry-After"))
+        retry_after = net::parse_retry_after(*header, now_utc());
+    throw status_error("GRIN answered HTTP " + std::to_string(response.status),
+                       {.step = "grin",
+                        .url = log::redact(url),
+                        .barcode = barcode,
+                        .http_status = response.status},
+                       retry_after);
 }
 
 net::http_request get(std::string url) {
@@ -152,14 +156,27 @@ asio::awaitable<enrichment_table> client::barcode_search_page(std::string url,
             auto sending = auth::authorized_send(pool_, tokens_, std::move(request), single,
                                                  params_.list_request);
             net::http_response response = co_await std::move(sending);
-            if (response.ok())
-                co_return parse_barcode_search(response.body);
-            status = response.status;
-            if (!policy.retryable_statuses.contains(status) || attempt >= policy.max_attempts)
-                unexpected_status(response, url);
-            if (auto header = response.header("Retry-After"); header && policy.honour_retry_after)
-                retry_after = net::parse_retry_after(*header, now_utc());
-            reason = "HTTP " + std::to_string(status);
+            if (response.ok()) {
+                auto table = parse_barcode_search(response.body);
+                // GRIN's TSV starts with its header row, "Barcode" first. Anything else
+                // (a proxy's error page, junk) would otherwise read as "no book known"
+                // and mark every book of the batch as enriched: retried, then an error.
+                if (table.header.empty() || table.header.front() == "Barcode")
+                    co_return table;
+                reason = "the answer is not GRIN's TSV (its first line does not start with "
+                         "Barcode)";
+                if (attempt >= policy.max_attempts)
+                    throw error("_barcode_search: " + reason,
+                                {.step = "parse", .url = log::redact(url)});
+            } else {
+                status = response.status;
+                if (!policy.retryable_statuses.contains(status) || attempt >= policy.max_attempts)
+                    unexpected_status(response, url);
+                if (auto header = response.header("Retry-After");
+                    header && policy.honour_retry_after)
+                    retry_after = net::parse_retry_after(*header, now_utc());
+                reason = "HTTP " + std::to_string(status);
+            }
         } catch (const grin::error& failure) {
             // A status answer (thrown above or by authorized_send, e.g. 403) is final here;
             // a network failure is retried while attempts remain.

@@ -28,6 +28,7 @@ struct sync_pipeline_options {
     std::size_t max_in_flight = 0;
     std::string passphrase_file;
     metrics_flags metrics;
+    int read_timeout_seconds = 0; // 0: the client's defaults
     sync::sync_run_params run;
 };
 
@@ -118,6 +119,8 @@ int run_sync_pipeline(sync_pipeline_options& options) {
         run.max_in_flight = options.max_in_flight;
     if (!options.passphrase_file.empty())
         run.passphrase_file = options.passphrase_file;
+    if (options.read_timeout_seconds > 0)
+        run.read_timeout = std::chrono::seconds(options.read_timeout_seconds);
     return sync::run_sync(run);
 }
 
@@ -194,6 +197,12 @@ void add_sync_pipeline(CLI::App& sync, command_list& commands) {
     sub->add_flag("--insecure", options->run.insecure,
                   "Do not verify TLS certificates (never against real GRIN)");
     add_metrics_flags(*sub, options->metrics);
+    sub->add_option("--read-timeout", options->read_timeout_seconds,
+                    "Advanced: seconds a GRIN response may stay silent (before its headers or "
+                    "between two pieces of its body) before the request counts as failed and "
+                    "is retried (default: 60 for archives, 120 for lists)")
+        ->check(CLI::Range(1, 3600))
+        ->group("Advanced");
     commands.push_back({sub, [options] { return run_sync_pipeline(*options); }});
 }
 

@@ -75,6 +75,15 @@ public:
             throw error("GRIN's book list has no table of books: is --grin-base-url a GRIN "
                         "address and --library-directory right?",
                         {.step = "parse"});
+        // A first page with a heading row but not one usable row (no barcode cell in any
+        // of them) is not a list of books either: without this check junk that happens to
+        // contain a heading row collected "0 books" and exited 0.
+        if (summary.pages == 0 && page.has_table && page.rows.empty() &&
+            page.invalid_barcodes.empty() && page.rows_without_barcode > 0)
+            throw error("GRIN's book list is malformed: none of the " +
+                            std::to_string(page.rows_without_barcode) +
+                            " rows of its first page has a barcode",
+                        {.step = "parse"});
         summary.invalid_rows += page.invalid_barcodes.size() + page.rows_without_barcode;
         for (const auto& bad : page.invalid_barcodes)
             log::warning("GRIN listed a malformed barcode, skipped: " + bad);

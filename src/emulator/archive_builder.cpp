@@ -104,6 +104,24 @@ public:
         return sum.hex();
     }
 
+    // A symlink (or, with `hard`, a hard link) member `name` -> `target`.
+    void add_link(const std::string& name, const std::string& target, bool hard) {
+        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
+                                                                            archive_entry_free);
+        archive_entry_set_pathname(entry.get(), name.c_str());
+        if (hard) {
+            archive_entry_set_hardlink(entry.get(), target.c_str());
+            archive_entry_set_filetype(entry.get(), AE_IFREG);
+        } else {
+            archive_entry_set_symlink(entry.get(), target.c_str());
+            archive_entry_set_filetype(entry.get(), AE_IFLNK);
+        }
+        archive_entry_set_size(entry.get(), 0);
+        archive_entry_set_perm(entry.get(), 0644);
+        archive_entry_set_mtime(entry.get(), 1735689600, 0);
+        check(archive_write_header(a_.get(), entry.get()));
+    }
+
     std::string add_text(const std::string& name, const std::string& text) {
         return add(name, text.size(), [&](auto&& sink) { sink(text.data(), text.size()); });
     }
@@ -240,10 +258,10 @@ void build_members(const book& b,
                    const std::filesystem::path& out,
                    archive_defect defect);
 
-constexpr std::array<std::string_view, 11> defect_names{
+constexpr std::array<std::string_view, 12> defect_names{
     "none",           "empty",         "corrupt_openpgp", "wrong_passphrase",
     "truncated_gzip", "no_page_text",  "no_mets",         "invalid_mets",
-    "two_xml",        "non_utf8_text", "page_gaps"};
+    "two_xml",        "non_utf8_text", "page_gaps",       "hostile_entries"};
 
 } // namespace
 
@@ -295,6 +313,13 @@ void build_members(const book& b,
     }
     if (defect == archive_defect::page_gaps) {
         add_text("00000000.txt", "page zero is not a page\n");
+    }
+    if (defect == archive_defect::hostile_entries) {
+        // Names an unpacking reader must never follow (none is a page or the METS).
+        tar.add_text("../../escape-" + b.barcode + ".txt", "outside the book\n");
+        tar.add_text("/tmp/grin-hostile-" + b.barcode + ".txt", "absolute path\n");
+        tar.add_link("passwd-link", "/etc/passwd", false);
+        tar.add_link("shadow-link", "/etc/shadow", true);
     }
     for (std::uint32_t page = 1; page <= b.pages; ++page) {
         if (defect == archive_defect::page_gaps && page > 2 && page % 2 == 1) {

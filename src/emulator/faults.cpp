@@ -73,7 +73,8 @@ fault_rule parse_fault_rule(std::string_view spec) {
         } else if (key == "fault") {
             bool known = false;
             for (auto f : {fault::reset_mid_body, fault::truncate, fault::stall_before_headers,
-                           fault::stall_mid_body, fault::no_etag, fault::wrong_etag}) {
+                           fault::stall_mid_body, fault::no_etag, fault::wrong_etag,
+                           fault::garbage_body, fault::huge_headers, fault::latin1_body}) {
                 if (to_string(f) == value) {
                     rule.transport = f;
                     known = true;

@@ -84,6 +84,9 @@ net::server_response to_server_response(response routed,
     case fault::none:
     case fault::no_etag:
     case fault::wrong_etag:
+    case fault::garbage_body:
+    case fault::huge_headers:
+    case fault::latin1_body:
         break; // the router already changed the headers
     }
     return out;

@@ -337,6 +337,49 @@ router::dispatch(const request& req, route& which, std::string& library, std::st
     if (decision && decision->transport != fault::none) {
         if (decision->transport == fault::no_etag) {
             std::erase_if(r.headers, [](const auto& h) { return h.first == "ETag"; });
+        } else if (decision->transport == fault::garbage_body) {
+            // Same status and Content-Type, a body no parser should accept: markup cut off
+            // mid-tag, NULs, bytes that are not UTF-8, a stray tab-separated row.
+            std::string junk = "<html><body><table><tbody><tr class=\"heading\"><td>Bar\x00code"
+                               "</td><tr><td>\xff\xfe\xc3\x28 <a href=\"\x80\"><<td\t\t\n";
+            std::uint64_t state = params_.seed ^ 0x9e3779b97f4a7c15ull;
+            for (int i = 0; i < 512; ++i) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                junk.push_back(static_cast<char>(state >> 56));
+            }
+            r.body_file.reset();
+            r.body = std::move(junk);
+            for (auto& [name, value] : r.headers) {
+                if (name == "Content-Length") {
+                    value = std::to_string(r.body.size());
+                }
+            }
+        } else if (decision->transport == fault::latin1_body) {
+            // What a server configured for ISO-8859-1 sends: every 2-byte UTF-8 sequence
+            // of U+0080..U+00FF becomes its single Latin-1 byte.
+            std::string out;
+            for (std::size_t i = 0; i < r.body.size(); ++i) {
+                auto c = static_cast<unsigned char>(r.body[i]);
+                auto next = i + 1 < r.body.size() ? static_cast<unsigned char>(r.body[i + 1]) : 0;
+                if ((c == 0xC2 || c == 0xC3) && (next & 0xC0) == 0x80) {
+                    out.push_back(static_cast<char>(((c & 0x03) << 6) | (next & 0x3F)));
+                    ++i;
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
+            }
+            r.body = std::move(out);
+            for (auto& [name, value] : r.headers) {
+                if (name == "Content-Length") {
+                    value = std::to_string(r.body.size());
+                }
+            }
+        } else if (decision->transport == fault::huge_headers) {
+            // 96 headers of 1 KiB: over any sane client's header limit (Beast: 8 KiB).
+            for (int i = 0; i < 96; ++i) {
+                r.headers.emplace_back("X-Emulator-Padding-" + std::to_string(i),
+                                       std::string(1024, 'a' + static_cast<char>(i % 26)));
+            }
         } else if (decision->transport == fault::wrong_etag) {
             for (auto& [name, value] : r.headers) {
                 if (name == "ETag" && value.size() > 2) {

@@ -20,6 +20,12 @@ std::string_view to_string(fault value) noexcept {
         return "no_etag";
     case fault::wrong_etag:
         return "wrong_etag";
+    case fault::garbage_body:
+        return "garbage_body";
+    case fault::huge_headers:
+        return "huge_headers";
+    case fault::latin1_body:
+        return "latin1_body";
     }
     return "none";
 }

@@ -1,4 +1,5 @@
 #include <grin/api/barcode.hpp>
+#include <grin/api/client.hpp>
 #include <grin/archive/gunzip.hpp>
 #include <grin/core/log.hpp>
 #include <grin/core/time.hpp>
@@ -65,6 +66,17 @@ bool retryable_download(const std::exception_ptr& failure, const net::retry_poli
         return policy.retryable_statuses.contains(*code);
     } catch (...) {
         return false;
+    }
+}
+
+// The wait a failed download's answer asked for (Retry-After on a 429 or 503), if any.
+std::optional<net::duration> retry_after_of(const std::exception_ptr& failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const api::status_error& e) {
+        return e.retry_after();
+    } catch (...) {
+        return std::nullopt;
     }
 }
 
@@ -398,7 +410,8 @@ private:
             bool again = phase == transfer_phase::download && attempt < policy.max_attempts &&
                          retryable_download(failure, policy);
             if (again) {
-                auto delay = net::backoff_delay(policy, attempt, std::nullopt, random_unit());
+                auto delay =
+                    net::backoff_delay(policy, attempt, retry_after_of(failure), random_unit());
                 log::warning(barcode_ + ": download attempt " + std::to_string(attempt) +
                              " failed (" + message + "); retrying in " + format_duration(delay));
                 auto executor = co_await asio::this_coro::executor;

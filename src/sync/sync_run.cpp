@@ -359,6 +359,13 @@ int run_sync(const sync_run_params& params) {
     api::client_params client_params;
     client_params.base_url = config.grin_base_url;
     client_params.library = config.library_directory;
+    if (params.read_timeout) {
+        for (net::request_params* request :
+             {&client_params.list_request, &client_params.archive_request}) {
+            request->read_header_timeout = *params.read_timeout;
+            request->body_idle_timeout = *params.read_timeout;
+        }
+    }
     api::client grin(pool, tokens, client_params);
 
     db::database database({.path = config.sqlite_db_path, .read_only = params.dry_run});
@@ -394,7 +401,10 @@ int run_sync(const sync_run_params& params) {
                          .extract_ocr = !params.skip_extract_ocr,
                          .extract_marc = !params.skip_extract_marc,
                          .compress_ocr = !params.skip_compression_full};
+    // A GET answered 429 is retried (after its Retry-After); a HEAD answered 429 is not
+    // (grin-protocol.md 1.8), so archive_policy, which HEAD uses, leaves 429 out.
     options.download_retry = client_params.archive_policy;
+    options.download_retry.retryable_statuses.insert(429);
     stage_gates gates{
         .check = async_gate(io.get_executor(), static_cast<std::size_t>(check_limit)),
         .download = async_gate(io.get_executor(), static_cast<std::size_t>(download_limit)),

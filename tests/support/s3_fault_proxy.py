@@ -3,14 +3,21 @@
 
   s3_fault_proxy.py --upstream http://127.0.0.1:PORT --log FILE
                     [--fail-part N] [--fail-path-contains TEXT] [--status 500]
+                    [--slowdown N] [--fail-complete N]
 
 Forwards every request to the upstream unchanged (method, target, headers, body) and the
-answer back, except UploadPart number N (`PUT ...?partNumber=N&uploadId=...`) of an object
-whose path contains TEXT: that one is answered with --status and an S3 error body
-(<Code>InjectedFault</Code>), every time it is tried. Listens on a free port of
-127.0.0.1 and prints `listening on PORT` once ready; every request is logged to FILE as
-`METHOD TARGET -> STATUS[ injected]`. Signatures are passed through untouched (the client
-signs for the proxy's host: use an upstream that does not check them, i.e. plain moto).
+answer back, except:
+  - UploadPart number N (`PUT ...?partNumber=N&uploadId=...`) of an object whose path
+    contains TEXT: answered with --status and an S3 error body (<Code>InjectedFault</Code>),
+    every time it is tried;
+  - --slowdown N: the first N PUT requests whose path contains TEXT are answered 503
+    <Code>SlowDown</Code> (S3's throttling answer);
+  - --fail-complete N: the first N CompleteMultipartUpload requests (`POST ...?uploadId=`)
+    whose path contains TEXT are answered 500 <Code>InternalError</Code>.
+Listens on a free port of 127.0.0.1 and prints `listening on PORT` once ready; every
+request is logged to FILE as `METHOD TARGET -> STATUS[ injected]`. Signatures are passed
+through untouched (the client signs for the proxy's host: use an upstream that does not
+check them, i.e. plain moto).
 """
 import argparse
 import http.client
@@ -25,6 +32,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 
 def make_handler(args, log_lock, log):
     upstream = urllib.parse.urlsplit(args.upstream)
+    budget = {"slowdown": args.slowdown, "complete": args.fail_complete}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -48,21 +56,40 @@ def make_handler(args, log_lock, log):
                 and args.fail_path_contains in target.path
             )
 
+        def counted(self):
+            """(status, code) when a --slowdown/--fail-complete budget takes this request."""
+            target = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(target.query)
+            if args.fail_path_contains not in target.path:
+                return None
+            with log_lock:
+                if self.command == "PUT" and budget["slowdown"] > 0:
+                    budget["slowdown"] -= 1
+                    return 503, b"SlowDown"
+                if self.command == "POST" and "uploadId" in query and budget["complete"] > 0:
+                    budget["complete"] -= 1
+                    return 500, b"InternalError"
+            return None
+
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if self.injected():
+            status, code = args.status, b"InjectedFault"
+            counted = self.counted()
+            if counted:
+                status, code = counted
+            if counted or self.injected():
                 payload = (
-                    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InjectedFault</Code>'
+                    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' + code + b"</Code>"
                     b"<Message>fault injected by s3_fault_proxy.py</Message>"
                     b"<RequestId>proxy</RequestId></Error>"
                 )
-                self.send_response(args.status)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-                self.record(args.status, " injected")
+                self.record(status, " injected")
                 return
             connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
             try:
@@ -98,6 +125,8 @@ def main():
     parser.add_argument("--fail-part", type=int)
     parser.add_argument("--fail-path-contains", default="")
     parser.add_argument("--status", type=int, default=500)
+    parser.add_argument("--slowdown", type=int, default=0)
+    parser.add_argument("--fail-complete", type=int, default=0)
     args = parser.parse_args()
     with open(args.log, "a", encoding="utf-8") as log:
         handler = make_handler(args, threading.Lock(), log)

@@ -10,6 +10,7 @@
 #include <grin/api/process_response.hpp>
 #include <grin/api/tsv.hpp>
 #include <grin/auth/token_source.hpp>
+#include <grin/core/error.hpp>
 
 #include <functional>
 #include <optional>
@@ -33,6 +34,20 @@ struct client_params {
     net::retry_policy search_policy{.max_attempts = 3, .base_delay = 2s, .jitter = 0.1};
     net::request_params list_request{.read_header_timeout = 120s, .body_idle_timeout = 60s};
     net::request_params archive_request{.read_header_timeout = 60s, .body_idle_timeout = 60s};
+};
+
+// A non-2xx answer from GRIN: context().http_status holds the status; retry_after() the
+// wait its Retry-After header asked for (429, 503), when it sent a valid one.
+class status_error : public error {
+public:
+    status_error(const std::string& what,
+                 error_context context,
+                 std::optional<net::duration> retry_after = std::nullopt)
+        : error(what, std::move(context)), retry_after_(retry_after) {}
+    std::optional<net::duration> retry_after() const noexcept { return retry_after_; }
+
+private:
+    std::optional<net::duration> retry_after_;
 };
 
 struct archive_info {
@@ -85,7 +100,7 @@ public:
     // HEAD <B>.tar.gz.gpg. nullopt on 404 (not converted, or gone).
     boost::asio::awaitable<std::optional<archive_info>> head_archive(std::string barcode);
 
-    // GET <B>.tar.gz.gpg streamed to sink. Throws grin::error for a non-2xx answer, and
+    // GET <B>.tar.gz.gpg streamed to sink. Throws status_error for a non-2xx answer, and
     // for a 200 without an ETag (it cannot be recorded for change detection). Not retried
     // here: the sink has already seen part of the body, so the caller restarts the book.
     boost::asio::awaitable<archive_info> download_archive(std::string barcode, net::body_sink sink);

@@ -32,6 +32,8 @@ enum class archive_defect {
     two_xml,          // an extra .xml before the METS one
     non_utf8_text,    // page text with Latin-1 bytes
     page_gaps,        // pages 1,2,4,6.. and a 00000000.txt
+    hostile_entries,  // also members named ../../escape-B.txt and /tmp/grin-hostile-B.txt,
+                      // a symlink to /etc/passwd and a hard link to /etc/shadow
 };
 std::string_view to_string(archive_defect defect) noexcept;
 std::optional<archive_defect> parse_archive_defect(std::string_view name) noexcept;

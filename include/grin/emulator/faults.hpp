@@ -53,7 +53,8 @@ struct fault_rule {
 
 // "route=archive_get,status=503,first=2" / "route=archive_get,fault=truncate,after=1000,p=0.5"
 // keys: route, library, barcode, status, fault (reset_mid_body|truncate|
-// stall_before_headers|stall_mid_body|no_etag|wrong_etag), after, stall_ms, first, p.
+// stall_before_headers|stall_mid_body|no_etag|wrong_etag|garbage_body|huge_headers|
+// latin1_body), after, stall_ms, first, p.
 // Throws grin::fatal on an unknown key or value (it comes from a command line).
 fault_rule parse_fault_rule(std::string_view spec);
 

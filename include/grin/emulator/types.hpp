@@ -33,6 +33,11 @@ enum class fault {
     stall_mid_body,       // send `fault_after_bytes` body bytes, wait `stall_for`, then the rest
     no_etag,              // informational: the router already left out the ETag header
     wrong_etag,           // informational: the router already replaced the ETag (HEAD/GET mismatch)
+    garbage_body,         // informational: the router replaced the body with seeded junk bytes
+                          // (unbalanced markup, NULs, invalid UTF-8), same status and type
+    huge_headers,         // informational: the router added ~96 KiB of response headers
+    latin1_body,          // informational: the router re-encoded the UTF-8 body as Latin-1
+                          // (code points up to U+00FF become one byte; others are kept)
 };
 
 std::string_view to_string(fault value) noexcept;

@@ -41,10 +41,13 @@ struct sync_options {
     bool extract_ocr = true;
     bool extract_marc = true;
     bool compress_ocr = true; // <B>_ocr.jsonl.gz, or .jsonl with --skip-compression-full
-    // Whole-archive attempts (download failures restart the book's transfer).
+    // Whole-archive attempts (a download failure restarts the book's transfer); 429 and
+    // 5xx are retried, after the server's Retry-After when it sent one (grin-protocol.md
+    // 1.8: GET 429 is retried, 6 attempts).
     net::retry_policy download_retry{.max_attempts = 6,
                                      .base_delay = std::chrono::seconds(2),
-                                     .max_delay = std::chrono::seconds(300)};
+                                     .max_delay = std::chrono::seconds(300),
+                                     .retryable_statuses = {408, 429, 500, 502, 503, 504}};
     std::size_t piece_bytes = 256 * 1024;
 };
 

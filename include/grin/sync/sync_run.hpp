@@ -13,6 +13,7 @@
 #include <grin/run/run_config.hpp>
 #include <grin/sync/book_selection.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -46,6 +47,9 @@ struct sync_run_params {
     bool insecure = false; // TLS verification off (never against real GRIN)
     std::optional<std::filesystem::path> passphrase_file;
     grin::metrics::endpoint_options metrics; // --metrics-port / --metrics-bind
+    // Longest silence of a GRIN response (before its headers, between body pieces);
+    // nullopt: the API client's defaults.
+    std::optional<std::chrono::seconds> read_timeout;
 };
 
 int run_sync(const sync_run_params& params);

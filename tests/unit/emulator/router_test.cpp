@@ -300,6 +300,41 @@ TEST(router_faults, transport_faults_are_returned_as_data) {
     EXPECT_NE(third.header("ETag"), nullptr);
 }
 
+TEST(router_faults, garbage_body_and_huge_headers_replace_what_is_sent) {
+    grin::test::temp_dir dir;
+    harness h(small_params(30), std::make_shared<fake_archives>(dir.path()));
+    auto target = "/libraries/Harvard/" + first_converted(h.r) + ".tar.gz.gpg";
+    h.r.faults().add(parse_fault_rule("route=archive_get,fault=garbage_body,first=1"));
+    h.r.faults().add(parse_fault_rule("route=all_books,fault=garbage_body,first=1"));
+    h.r.faults().add(parse_fault_rule("route=archive_head,fault=huge_headers,first=1"));
+    auto junk = h.get(target);
+    EXPECT_EQ(junk.status, 200);
+    EXPECT_EQ(junk.injected, fault::garbage_body);
+    EXPECT_FALSE(junk.body_file);
+    EXPECT_EQ(*junk.header("Content-Length"), std::to_string(junk.body.size()));
+    EXPECT_NE(junk.body.find('\0'), std::string::npos);
+    auto page = h.get("/libraries/Harvard/_all_books?result_count=10");
+    EXPECT_EQ(page.injected, fault::garbage_body);
+    EXPECT_EQ(page.body.find("Next"), std::string::npos);
+    auto head = h.send("HEAD", target);
+    EXPECT_EQ(head.injected, fault::huge_headers);
+    std::size_t header_bytes = 0;
+    for (const auto& [name, value] : head.headers)
+        header_bytes += name.size() + value.size();
+    EXPECT_GT(header_bytes, 90u * 1024);
+    EXPECT_NE(head.header("ETag"), nullptr);
+    EXPECT_EQ(h.get(target).injected, fault::none);
+    // latin1_body: the UTF-8 titles' U+0080..U+00FF characters become single bytes.
+    auto utf8 = h.get("/libraries/Harvard/_all_books?result_count=-1");
+    h.r.faults().add(parse_fault_rule("route=all_books,fault=latin1_body,first=1"));
+    auto latin1 = h.get("/libraries/Harvard/_all_books?result_count=-1");
+    EXPECT_EQ(latin1.injected, fault::latin1_body);
+    ASSERT_NE(utf8.body.find("\xC3"), std::string::npos) << "no non-ASCII title to re-encode";
+    EXPECT_EQ(latin1.body.find("\xC3"), std::string::npos);
+    EXPECT_LT(latin1.body.size(), utf8.body.size());
+    EXPECT_EQ(*latin1.header("Content-Length"), std::to_string(latin1.body.size()));
+}
+
 TEST(router_faults, probabilistic_faults_repeat_under_a_seed) {
     auto run = [](std::uint64_t seed) {
         harness h(small_params(10, seed));
