@@ -9,6 +9,7 @@
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
 #include <grin/core/time.hpp>
+#include <grin/net/interrupt_signals.hpp>
 #include <grin/run/csv_export.hpp>
 #include <grin/run/process_summary.hpp>
 #include <grin/run/run_config.hpp>
@@ -20,7 +21,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <iostream>
@@ -268,23 +268,16 @@ int run_collect(CLI::App& sub, const collect_options& options) {
                             .count();
 
     std::atomic<bool> stop{false};
-    int interrupts = 0;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& failed, int) {
-            if (failed)
-                return;
-            if (++interrupts == 1) {
-                std::cerr << "Interrupt received - saving progress and exiting gracefully "
-                             "(press Ctrl-C again to stop at once)"
-                          << std::endl;
-                stop = true;
-                signals.async_wait(on_signal);
-            } else {
-                io.stop(); // committed rows are safe; the actor commits what it accepted
-            }
-        };
-    signals.async_wait(on_signal);
+    net::interrupt_signals signals(
+        io,
+        [&](int) {
+            std::cerr << "Interrupt received - saving progress and exiting gracefully (press "
+                         "Ctrl-C again to stop at once)"
+                      << std::endl;
+            stop = true;
+        },
+        // Committed rows are safe; the actor commits what it accepted.
+        [&](int) { io.stop(); });
 
     std::exception_ptr failure;
     collect_outcome outcome;

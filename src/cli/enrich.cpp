@@ -8,13 +8,13 @@
 #include <grin/db/database.hpp>
 #include <grin/enrich/enricher.hpp>
 #include <grin/enrich/progress.hpp>
+#include <grin/net/interrupt_signals.hpp>
 #include <grin/run/process_summary.hpp>
 #include <grin/run/session_lock.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -62,12 +62,7 @@ void record_summary(const existing_run& run,
                       {"failed_batches", totals.failed_batches},
                       {"requests", totals.requests},
                       {"reset", totals.reset}};
-    std::vector<std::pair<std::uint64_t, std::string>> reasons;
-    for (const auto& [reason, count] : totals.failure_reasons)
-        reasons.emplace_back(count, reason);
-    std::sort(reasons.rbegin(), reasons.rend());
-    for (std::size_t i = 0; i < reasons.size() && i < 5; ++i)
-        stage.errors.push_back(std::to_string(reasons[i].first) + " x " + reasons[i].second);
+    stage.errors = run::top_reasons(totals.failure_reasons);
     nlohmann::json details = {{"rate_limit_per_second", options.rate_limit},
                               {"max_concurrent", options.max_concurrent},
                               {"batch_size", options.batch_size},
@@ -80,11 +75,7 @@ void record_summary(const existing_run& run,
         details["limit"] = options.limit;
     details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
-    try {
-        run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
-    } catch (const std::exception& e) {
-        log::warning(std::string("could not update the process summary: ") + e.what());
-    }
+    run::record_stage_run_or_warn(run.dir / "process_summary.json", run.name, stage);
 }
 
 int run_enrich(const enrich_options& options) {
@@ -123,25 +114,18 @@ int run_enrich(const enrich_options& options) {
           with_thousands(options.batch_size) + " books per DB batch");
 
     enrich::enrich_controls controls;
-    int interrupts = 0;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& failed, int number) {
-            if (failed)
-                return;
-            if (++interrupts == 1) {
-                print("Received signal " + std::to_string(number) +
-                      ", finishing the requests in flight...\nPress Control-C again to exit "
-                      "at once");
-                log::warning("signal " + std::to_string(number) + ": graceful shutdown");
-                controls.request_stop();
-                signals.async_wait(on_signal);
-            } else {
-                log::warning("second signal: exiting at once");
-                io.stop();
-            }
-        };
-    signals.async_wait(on_signal);
+    net::interrupt_signals signals(
+        io,
+        [&](int number) {
+            print("Received signal " + std::to_string(number) +
+                  ", finishing the requests in flight...\nPress Control-C again to exit at once");
+            log::warning("signal " + std::to_string(number) + ": graceful shutdown");
+            controls.request_stop();
+        },
+        [&](int) {
+            log::warning("second signal: exiting at once");
+            io.stop();
+        });
 
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = std::chrono::steady_clock::now();

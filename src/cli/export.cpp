@@ -73,7 +73,7 @@ int run_export(const export_options& options) {
                          .counters = {{"rows", rows}}};
     stage.details_json =
         nlohmann::json{{"format", options.format}, {"file", target.string()}}.dump();
-    run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
+    run::record_stage_run_or_warn(run.dir / "process_summary.json", run.name, stage);
     log::info("export: wrote " + std::to_string(rows) + " rows to " + target.string());
     std::cout << "Wrote " << rows << " rows to " << target.string() << std::endl;
     return 0;

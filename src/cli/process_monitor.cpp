@@ -108,11 +108,7 @@ void record_summary(const existing_run& run,
             nlohmann::json::parse(process::format_sample_json(*state.last, nullptr));
     details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
-    try {
-        run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
-    } catch (const std::exception& e) {
-        log::warning(std::string("could not update the process summary: ") + e.what());
-    }
+    run::record_stage_run_or_warn(run.dir / "process_summary.json", run.name, stage);
 }
 
 int run_process_monitor(const process_monitor_options& options) {

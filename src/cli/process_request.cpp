@@ -3,6 +3,7 @@
 #include <grin/cli/commands.hpp>
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
+#include <grin/net/interrupt_signals.hpp>
 #include <grin/process/conversion_requests.hpp>
 #include <grin/run/process_summary.hpp>
 #include <grin/run/session_lock.hpp>
@@ -10,7 +11,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -67,11 +67,7 @@ void record_summary(const existing_run& run,
         details["limit"] = options.limit;
     details["metrics"] = std::move(metrics_json);
     stage.details_json = details.dump();
-    try {
-        run::record_stage_run(run.dir / "process_summary.json", run.name, stage);
-    } catch (const std::exception& e) {
-        log::warning(std::string("could not update the process summary: ") + e.what());
-    }
+    run::record_stage_run_or_warn(run.dir / "process_summary.json", run.name, stage);
 }
 
 int run_process_request(const process_request_options& options) {
@@ -110,34 +106,23 @@ int run_process_request(const process_request_options& options) {
     std::cout << "Queue: " << options.queue << (options.dry_run ? " (DRY RUN: reading only)" : "")
               << std::endl;
 
-    int interrupts = 0;
-    asio::steady_timer force_exit(io);
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& failed, int number) {
-            if (failed)
-                return;
-            if (++interrupts == 1) {
-                std::cout << "Received signal " << number
-                          << ": no more requests; finishing those in flight...\nPress Control-C "
-                             "again to cancel them"
-                          << std::endl;
-                log::warning("signal " + std::to_string(number) + ": graceful stop");
-                controls.stop();
-                signals.async_wait(on_signal);
-            } else {
-                std::cout << "Received second signal " << number
-                          << ": cancelling the requests in flight..." << std::endl;
-                log::warning("second signal: cancelling requests in flight");
-                controls.cancel();
-                force_exit.expires_after(std::chrono::seconds(10));
-                force_exit.async_wait([&io](const boost::system::error_code& cancelled) {
-                    if (!cancelled)
-                        io.stop();
-                });
-            }
-        };
-    signals.async_wait(on_signal);
+    net::interrupt_signals signals(
+        io,
+        [&](int number) {
+            std::cout << "Received signal " << number
+                      << ": no more requests; finishing those in flight...\nPress Control-C "
+                         "again to cancel them"
+                      << std::endl;
+            log::warning("signal " + std::to_string(number) + ": graceful stop");
+            controls.stop();
+        },
+        [&](int number) {
+            std::cout << "Received second signal " << number
+                      << ": cancelling the requests in flight..." << std::endl;
+            log::warning("second signal: cancelling requests in flight");
+            controls.cancel();
+            signals.stop_loop_after(std::chrono::seconds(10));
+        });
 
     std::exception_ptr failure;
     process::request_report report;
@@ -150,7 +135,6 @@ int run_process_request(const process_request_options& options) {
             finished = true;
             signals.cancel();
             metrics.stop();
-            force_exit.cancel();
         });
     io.run();
     database.stop();

@@ -11,6 +11,7 @@
 #include <grin/metrics/endpoint.hpp>
 #include <grin/metrics/sources.hpp>
 #include <grin/net/https_pool.hpp>
+#include <grin/net/interrupt_signals.hpp>
 #include <grin/run/process_summary.hpp>
 #include <grin/run/session_lock.hpp>
 #include <grin/storage/make_storage.hpp>
@@ -22,7 +23,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
@@ -153,12 +153,7 @@ void record_summary(const run_services& s,
     stage.counters["downloaded_bytes"] = totals.downloaded_bytes;
     stage.counters["archive_bytes"] = totals.archive_bytes;
     stage.counters["download_retries"] = totals.download_retries;
-    std::vector<std::pair<std::uint64_t, std::string>> reasons;
-    for (const auto& [reason, count] : totals.failure_reasons)
-        reasons.emplace_back(count, reason);
-    std::sort(reasons.rbegin(), reasons.rend());
-    for (std::size_t i = 0; i < reasons.size() && i < 5; ++i)
-        stage.errors.push_back(std::to_string(reasons[i].first) + " x " + reasons[i].second);
+    stage.errors = run::top_reasons(totals.failure_reasons);
     nlohmann::json details = {{"force", params.force},
                               {"interrupted", totals.interrupted},
                               {"storage_type", params.config.storage.type},
@@ -171,12 +166,8 @@ void record_summary(const run_services& s,
         details["limit"] = *params.limit;
     details["metrics"] = metrics_snapshot(s.registry, &s.database);
     stage.details_json = details.dump();
-    try {
-        run::record_stage_run(params.run_dir / "process_summary.json", params.config.run_name,
-                              stage);
-    } catch (const std::exception& e) {
-        log::warning(std::string("could not update the process summary: ") + e.what());
-    }
+    run::record_stage_run_or_warn(params.run_dir / "process_summary.json", params.config.run_name,
+                                  stage);
 }
 
 asio::awaitable<run_totals> run_all(run_services s) {
@@ -454,36 +445,25 @@ int run_sync(const sync_run_params& params) {
     metrics::endpoint endpoint(io.get_executor(), registry, params.metrics,
                                [&database] { return metrics::database_report(database); });
     endpoint.start(std::cout);
-    int interrupts = 0;
-    // After the second signal, books get this long to unwind before the loop is stopped.
-    asio::steady_timer force_exit(io);
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& failed, int number) {
-            if (failed)
-                return;
-            if (++interrupts == 1) {
-                out.print("Received signal " + std::to_string(number) +
-                              ", finishing sync for books in flight...\nPress Control-C again "
-                              "to force immediate exit",
-                          false);
-                log::warning("signal " + std::to_string(number) + ": graceful shutdown");
-                controls.request_stop();
-                signals.async_wait(on_signal);
-            } else {
-                out.print("Received second signal " + std::to_string(number) +
-                              ", cancelling the books in flight...",
-                          false);
-                log::warning("second signal: cancelling books in flight");
-                controls.cancel_all();
-                force_exit.expires_after(std::chrono::seconds(10));
-                force_exit.async_wait([&io](const boost::system::error_code& cancelled) {
-                    if (!cancelled)
-                        io.stop();
-                });
-            }
-        };
-    signals.async_wait(on_signal);
+    net::interrupt_signals signals(
+        io,
+        [&](int number) {
+            out.print("Received signal " + std::to_string(number) +
+                          ", finishing sync for books in flight...\nPress Control-C again to "
+                          "force immediate exit",
+                      false);
+            log::warning("signal " + std::to_string(number) + ": graceful shutdown");
+            controls.request_stop();
+        },
+        [&](int number) {
+            out.print("Received second signal " + std::to_string(number) +
+                          ", cancelling the books in flight...",
+                      false);
+            log::warning("second signal: cancelling books in flight");
+            controls.cancel_all();
+            // The books get this long to unwind before the loop is stopped.
+            signals.stop_loop_after(std::chrono::seconds(10));
+        });
 
     auto started = std::chrono::steady_clock::now();
     std::exception_ptr failure;
@@ -508,7 +488,6 @@ int run_sync(const sync_run_params& params) {
         totals = std::move(result);
         finished = true;
         signals.cancel();
-        force_exit.cancel();
         endpoint.stop();
     });
     io.run();
