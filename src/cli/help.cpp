@@ -137,6 +137,22 @@ connection. enrich: --max-concurrent (5) and --rate-limit (requests per second).
 Staging space: --sync-staging-dir and --sync-disk-space-threshold (0.9) at collect;
 downloads wait while the disk is fuller than the threshold.
 )"},
+    {"metrics", "watching a long run: the metrics endpoint and the database check",
+     R"(The long commands (sync pipeline, collect, enrich, process request, process monitor)
+serve their figures while they run:
+
+  grin sync pipeline --run-name R --queue converted --metrics-port 9464
+  curl http://127.0.0.1:9464/metrics                 # Prometheus text format
+  curl http://127.0.0.1:9464/api/metrics/database    # SQLite operations, p50/p95/p99, locks
+  curl http://127.0.0.1:9464/healthz
+
+--metrics-port 0 picks a free port (printed at start). The server listens on 127.0.0.1;
+another --metrics-bind address needs --metrics-allow-remote (there is no
+authentication). The same figures are saved in process_summary.json at the end
+(`grin reports view --raw`). A database operation slower than 1 s logs a warning.
+
+  grin db check --run-name R     # integrity, pages, WAL size, rows, largest tables
+)"},
     {"migrate", "moving a run from grin-transfer to grin",
      R"(grin reads grin-transfer's run directories as they are: output/<run>/run_config.json,
 books.db (same schema; grin adds its own indexes and tables, which grin-transfer ignores),
@@ -240,7 +256,7 @@ void add_help(CLI::App& app, command_list& commands) {
     auto words = std::make_shared<std::vector<std::string>>();
     auto* sub = app.add_subcommand(
         "help", "Longer help: topics (workflow, exit-codes, files, storage, progress, resume, "
-                "tuning, migrate, troubleshooting) or a command's flags.\n\nExamples:\n"
+                "tuning, metrics, migrate, troubleshooting) or a command's flags.\n\nExamples:\n"
                 "  grin help\n  grin help storage\n  grin help sync pipeline");
     sub->add_option("topic", *words, "A topic, or a command and its subcommand");
     const CLI::App* root = &app;

@@ -142,7 +142,7 @@ TEST(cli_help, topics_render_and_unknown_ones_are_usage_errors) {
     auto index = run({"help"});
     ASSERT_EQ(index.code, 0);
     for (const char* topic : {"workflow", "exit-codes", "files", "storage", "progress", "resume",
-                              "tuning", "migrate", "troubleshooting"}) {
+                              "tuning", "metrics", "migrate", "troubleshooting"}) {
         EXPECT_NE(index.out.find(topic), std::string::npos) << topic;
         auto shown = run({"help", topic});
         EXPECT_EQ(shown.code, 0) << topic;
