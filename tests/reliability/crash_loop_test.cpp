@@ -32,10 +32,11 @@ TEST_F(crash_loop, thirty_kills_across_collect_and_sync_lose_no_book) {
                                     std::to_string(collect_kills) + " in collect, " +
                                     std::to_string(sync_kills) + " in sync)");
     shape.books = 60;
-    // Each list page waits 150 ms; each ~20 KB archive takes ~1 s at 20 KB/s, so the 60
-    // books need ~15 s of transfers with 4 downloads at once: more than the 22 killed
-    // sync runs (0.2-1 s each) can finish, with or without sanitizers slowing start-up.
-    start_emulator({"--bandwidth", "20000", "--fault",
+    // Each list page waits 150 ms; each ~20 KB archive takes ~0.5 s at 40 KB/s, so the 60
+    // books need ~8 s of transfers with 4 downloads at once. A killed sync lives 0.3-1.2 s:
+    // some finish a few books, none finishes the library, with or without sanitizers
+    // slowing start-up.
+    start_emulator({"--bandwidth", "40000", "--fault",
                     "route=all_books,fault=stall_before_headers,stall_ms=150,p=1"});
     const std::uint64_t seed = test_seed();
     std::mt19937_64 rng(seed);
@@ -86,7 +87,7 @@ TEST_F(crash_loop, thirty_kills_across_collect_and_sync_lose_no_book) {
 
     std::uint64_t synced_before_last = 0;
     for (int round = 0; round < sync_kills; ++round)
-        kill_one(start_sync({"--queue", "converted"}), 0.2, 1.0);
+        kill_one(start_sync({"--queue", "converted"}), 0.3, 1.2);
     synced_before_last = completed_counts().size();
     auto result = sync({"--queue", "converted"}, 120s);
     ASSERT_EQ(result.exit_code, 0) << tail(result.output);
