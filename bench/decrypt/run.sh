@@ -3,7 +3,15 @@
 # as grin-transfer does) vs librnp in-process, on the same gpg-made files in the same run,
 # at gpg's default S2K count (65011712, SHA-1, AES256; gzip input so no compression packet,
 # like a real .tar.gz.gpg). Prints a table, then "BENCH decrypt ..." lines.
+# Options: --quick (2 small files and 1 large instead of 5 and 2; the env variables
+# GRIN_BENCH_DECRYPT_SMALL and GRIN_BENCH_DECRYPT_LARGE set the counts either way).
 set -euo pipefail
+if [[ ${1:-} == --quick ]]; then
+    : "${GRIN_BENCH_DECRYPT_SMALL:=2}" "${GRIN_BENCH_DECRYPT_LARGE:=1}"
+elif (($#)); then
+    echo "usage: bench/decrypt/run.sh [--quick]" >&2
+    exit 2
+fi
 : "${GRIN_BUILD_DIR:?set GRIN_BUILD_DIR to the release build directory}"
 bin=$GRIN_BUILD_DIR/bench/decrypt/bench_decrypt
 [[ -x $bin ]] || { echo "bench/decrypt: $bin not built" >&2; exit 2; }
