@@ -34,21 +34,22 @@ import sys
 # Targets
 
 # Issue #9's targets that the BENCH lines may not carry: (bench or "*", scenario filter or
-# None, figure, op, target). A target here replaces the same figure's target from a line.
+# None, figure regex, op, target). A target here replaces the same figure's target from a
+# line (sync_local's lines say 0.8; the issue asks 0.85).
 TARGETS = [
-    ("sync_local", {"set": "a"}, "ratio", ">=", 0.85),
-    ("sync_local", {"set": "b"}, "ratio", ">=", 0.85),
-    ("sync_local", None, "ratio_link", ">=", 0.9),
-    ("collect", None, "seconds", "<=", 60),
-    ("status_export", None, "status_seconds", "<=", 10),
-    ("status_export", None, "export_csv_seconds", "<=", 10),
-    ("status_export", None, "export_jsonl_seconds", "<=", 10),
-    ("*", None, "sqlite_connections", "==", 1),
+    ("sync_local", {"set": "a"}, r"^ratio$", ">=", 0.85),
+    ("sync_local", {"set": "b"}, r"^ratio$", ">=", 0.85),
+    ("sync_local", None, r"^ratio_link$", ">=", 0.9),
+    ("collect", None, r"^seconds$", "<=", 60),
+    ("status_export", None, r"^(status|export_csv|export_jsonl)_seconds$", "<=", 10),
+    ("*", None, r"(^|_)sqlite_connections$", "==", 1),
 ]
-# Peak RSS of our own process, at most 300 MB everywhere. Figures in KiB/KB or MiB are
-# converted to MB (10^6 bytes) first, as "<prefix>peak_rss_mb".
+# Peak RSS of our own processes, at most 300 MB everywhere. Figures in KiB/KB or MiB are
+# converted to MB (10^6 bytes) first, as "<prefix>peak_rss_mb". Peers' figures (gpg's,
+# the legacy tool's, ...) are not ours to bound.
 RSS_TARGET_MB = 300
-RSS_KEY = re.compile(r"^((?:ours_)?)(?:peak|max)_rss_(kb|kib|mib|mb)$")
+RSS_KEY = re.compile(r"^(\w*?)(?:peak|max)_rss_(kb|kib|mib|mb)$")
+PEER_PREFIXES = ("gpg_", "rnp_", "legacy_", "rclone_", "aws_", "server_", "emulator_")
 # A pool size in the same line bounds the connections figures.
 POOL_SIZE_KEYS = ("pool_size", "pool_max_connections", "max_connections_per_host",
                   "connections_limit")
@@ -60,7 +61,7 @@ LOWER_IS_BETTER = re.compile(
 
 def direction(figure):
     """'<=' when smaller is better, else '>='."""
-    if "per_s" in figure or figure.startswith("ratio") and "_over_" not in figure:
+    if "per_s" in figure or "ratio" in figure and "_over_" not in figure:
         return ">="
     return "<=" if LOWER_IS_BETTER.search(figure) else ">="
 
@@ -175,7 +176,8 @@ def add_derived(entry):
     derived = {}
     for key, value in figures.items():
         match = RSS_KEY.match(key)
-        if not match or not is_number(value) or match.group(2) == "mb":
+        if (not match or not is_number(value) or match.group(2) == "mb"
+                or key.startswith(PEER_PREFIXES) or is_target_key(key)):
             continue
         factor = {"kb": 1024 / 1e6, "kib": 1024 / 1e6, "mib": 1048576 / 1e6}[match.group(2)]
         target_key = f"{match.group(1)}peak_rss_mb"
@@ -185,10 +187,16 @@ def add_derived(entry):
     entry["derived"] = sorted(derived)
 
 
+def is_target_key(key):
+    return key.startswith("target_") or key.endswith("_target")
+
+
 def checks_for(entry):
-    figures = entry["figures"]
+    # Figures only: a target key is never itself checked against a target.
+    figures = {k: v for k, v in entry["figures"].items() if not is_target_key(k)}
+    target_values = {k: v for k, v in entry["figures"].items() if is_target_key(k)}
     targets = {}  # figure -> (op, target, source)
-    for key, value in figures.items():
+    for key, value in target_values.items():
         if not is_number(value):
             continue
         figure = None
@@ -196,23 +204,33 @@ def checks_for(entry):
             figure = key[len("target_"):]
         elif key.endswith("_target"):
             figure = key[: -len("_target")]
-        if figure and figure in figures:
-            targets[figure] = (direction(figure), value, "BENCH line")
+        if not figure:
+            continue
+        # target_seconds=10 beside status_seconds and export_csv_seconds: no figure is
+        # named "seconds", so the target holds for every figure ending in "_seconds".
+        named = [figure] if figure in figures else [
+            k for k in figures if k.endswith("_" + figure) and is_number(figures[k])
+            and not k.startswith(PEER_PREFIXES)]
+        for name in named:
+            targets[name] = (direction(name), value, "BENCH line")
     for key in figures:
         match = RSS_KEY.match(key)
-        if match and match.group(2) == "mb" and is_number(figures[key]):
+        if (match and match.group(2) == "mb" and is_number(figures[key])
+                and not key.startswith(PEER_PREFIXES)):
             targets.setdefault(key, ("<=", RSS_TARGET_MB, "issue #9: peak RSS"))
     pool = next((figures[k] for k in POOL_SIZE_KEYS if is_number(figures.get(k))), None)
     if pool is not None:
         for key in CONNECTION_KEYS:
             if is_number(figures.get(key)):
                 targets.setdefault(key, ("<=", pool, "issue #9: pool size"))
-    for bench, where, figure, op, target in TARGETS:
-        if bench not in ("*", entry["bench"]) or figure not in figures:
+    for bench, where, pattern, op, target in TARGETS:
+        if bench not in ("*", entry["bench"]):
             continue
         if where and any(str(entry["id"].get(k)) != v for k, v in where.items()):
             continue
-        targets[figure] = (op, target, "issue #9")
+        for figure in figures:
+            if re.search(pattern, figure):
+                targets[figure] = (op, target, "issue #9")
     checks = []
     for figure, (op, target, source) in targets.items():
         value = figures[figure]
@@ -226,9 +244,7 @@ def checks_for(entry):
 
 def target_keys(entry):
     """Keys that only state a target (shown in the target column, not as figures)."""
-    return {k for k in entry["figures"]
-            if (k.startswith("target_") and k[7:] in entry["figures"])
-            or (k.endswith("_target") and k[:-7] in entry["figures"])}
+    return {k for k in entry["figures"] if is_target_key(k)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -686,11 +702,13 @@ def summary_table(report):
     for bench in report["benches"]:
         if bench.get("rc") not in (None, 0):
             rows.append((bench["name"], "exit status", str(bench["rc"]), "0", "FAILED"))
-    for entry in report["scenarios"]:
-        for check in entry["checks"]:
-            rows.append((entry["name"], check["figure"], fmt(check["value"]),
-                         f"{check['op']} {fmt(check['target'])}",
-                         "met" if check["met"] else "MISSED"))
+        for entry in report["scenarios"]:
+            if entry["bench"] != bench["name"]:
+                continue
+            for check in entry["checks"]:
+                rows.append((entry["name"], check["figure"], fmt(check["value"]),
+                             f"{check['op']} {fmt(check['target'])}",
+                             "met" if check["met"] else "MISSED"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join("report.py: " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
                      for r in rows)
