@@ -51,7 +51,7 @@ RSS_TARGET_MB = 300
 RSS_KEY = re.compile(r"^(\w*?)(?:peak|max)_rss_(kb|kib|mib|mb)$")
 PEER_PREFIXES = ("gpg_", "rnp_", "legacy_", "rclone_", "aws_", "server_", "emulator_")
 # A pool size in the same line bounds the connections figures.
-POOL_SIZE_KEYS = ("pool_size", "pool_max_connections", "max_connections_per_host",
+POOL_SIZE_KEYS = ("pool_size", "pool_max_connections_per_host", "max_connections_per_host",
                   "connections_limit")
 CONNECTION_KEYS = ("connections", "grin_connections", "peak_connections",
                    "pool_peak_open_connections")
@@ -151,9 +151,12 @@ def scenario_name(bench, ident):
     return " ".join([bench] + [f"{k}={v}" for k, v in ident.items()])
 
 
-def build_scenarios(lines):
+def build_scenarios(lines, series=None):
     """Group BENCH lines by bench and identity; a later line with the same identity adds
-    its figures (s3_upload prints per-client lines and a ratio line per server and set)."""
+    its figures (s3_upload prints per-client lines and a ratio line per server and set).
+    A scenario's time series (sync_local set=a <- series sync_local-a.csv) adds what was
+    sampled during it, e.g. the pool's peak of open connections and its limit."""
+    series = series or {}
     scenarios = {}
     for line in lines:
         ident = scenario_key(line)
@@ -165,6 +168,11 @@ def build_scenarios(lines):
             if key not in ident:
                 entry["figures"][key] = line["fields"][key]
     for entry in scenarios.values():
+        name = "-".join([entry["bench"]] + [str(v) for v in entry["id"].values()])
+        if name in series:
+            entry["series"] = name
+            for key, value in series[name]["summary"].items():
+                entry["figures"].setdefault(key, value)
         add_derived(entry)
         entry["checks"] = checks_for(entry)
     return list(scenarios.values())
@@ -342,13 +350,23 @@ def stage_names(columns):
 
 
 def series_summary(columns):
+    """Figures of a whole series, named as they appear in the scenario's table."""
     ts = columns.get("t") or []
-    summary = {"samples": len(ts), "seconds": round(ts[-1] - ts[0], 1) if len(ts) > 1 else 0}
-    books = [c for c in columns if c.startswith("books_") and c not in
-             ("books_in_flight", "books_processing")]
-    if ts and books:
-        last = sum(columns[c][-1] or 0 for c in books)
-        summary["books_finished"] = last
+    summary = {"sampled_count": len(ts),
+               "sampled_seconds": round(ts[-1] - ts[0], 1) if len(ts) > 1 else 0}
+
+    def peak(column):
+        values = [v for v in columns.get(column, []) if v is not None]
+        return max(values) if values else None
+
+    for column in ("pool_peak_open_connections", "pool_max_connections_per_host",
+                   "books_in_flight"):
+        value = peak(column)
+        if value is not None:
+            summary[column if column.startswith("pool_") else f"peak_{column}"] = value
+    cpu = columns.get("process_cpu_s")
+    if cpu and len(ts) > 1 and cpu[0] is not None and cpu[-1] is not None and ts[-1] > ts[0]:
+        summary["sampled_grin_cores"] = round((cpu[-1] - cpu[0]) / (ts[-1] - ts[0]), 2)
     for stage in stage_names(columns):
         active, limit = columns.get(f"queue_active_{stage}"), columns.get(f"queue_limit_{stage}")
         if active and limit:
@@ -725,7 +743,6 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     parsed = parse_log(args.log)
-    scenarios = build_scenarios(parsed["lines"])
     # Benchmarks in the order they ran (the log's), with how they ended.
     benches = list(parsed["benches"].values())
 
@@ -747,6 +764,7 @@ def main():
         if bench not in parsed["benches"]:
             benches.append({"name": bench})
 
+    scenarios = build_scenarios(parsed["lines"], series)
     report = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine_info(),

@@ -37,6 +37,8 @@ SERIES = {
     "grin_books_processing": ("books_processing", None),
     "grin_cpu_jobs_pending": ("cpu_jobs_pending", None),
     "grin_pool_open_connections": ("pool_open_connections", None),
+    "grin_pool_peak_open_connections": ("pool_peak_open_connections", None),
+    "grin_pool_max_connections_per_host": ("pool_max_connections_per_host", None),
     "grin_pool_connections_opened_total": ("pool_connections_opened", None),
     "grin_pool_tls_handshakes_total": ("pool_tls_handshakes", "kind"),
 }

@@ -66,6 +66,24 @@ trap 'exit 130' INT TERM
 
 source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 die() { echo "bench/sync_local: $*" >&2; exit 1; }
+# sample_metrics LOG PID CSV: once the sync has printed "Metrics: URL" in LOG, record its
+# /metrics every 0.5 s into CSV until PID (/usr/bin/time running it) exits. The sampler
+# gets grin's own pid, under time (and perf), for grin's CPU seconds.
+sample_metrics() {
+  local log=$1 pid=$2 csv=$3 url='' child
+  for _ in $(seq 1 300); do
+    url=$(sed -n 's/^Metrics: \(http[^ ]*\)$/\1/p' "$log" | head -1)
+    [[ -n $url ]] && break
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  [[ -n $url ]] || { echo "bench/sync_local: no metrics URL in $log" >&2; return 0; }
+  while [[ $(cat "/proc/$pid/comm" 2>/dev/null) != grin ]]; do
+    child=$(pgrep -P "$pid" | head -1) || break
+    pid=$child
+  done
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../sampler.py" --url "$url" --out "$csv" --pid "$pid"
+}
 
 echo "work directory $work ($(df -h --output=avail "$work" | tail -1 | tr -d ' ') free)," \
   "$cores cores, S2K count $s2k_count$( ((quick)) && echo ', --quick')"
@@ -159,12 +177,20 @@ run_set() { # name books archive_bytes decrypt_sample
   if [[ -n ${GRIN_BENCH_PERF_DIR:-} ]]; then
     perf=(perf record -q -g -o "$GRIN_BENCH_PERF_DIR/sync-$name.data" --)
   fi
+  # --metrics-port 0 in every run, sampled or not, so that both measure the same grin.
   /usr/bin/time -v -o "$dir/sync.time" "${perf[@]}" "$build/grin" sync pipeline --run-name bench \
-    --output-root "$dir/output" --queue converted >"$dir/sync.log" 2>&1 ||
-    die "sync failed (exit $?): $(tail -15 "$dir/sync.log")"
+    --output-root "$dir/output" --queue converted --metrics-port 0 >"$dir/sync.log" 2>&1 &
+  local sync_pid=$! sampler_pid='' sync_status=0
+  if [[ -n ${GRIN_BENCH_SERIES_DIR:-} ]]; then
+    sample_metrics "$dir/sync.log" "$sync_pid" "$GRIN_BENCH_SERIES_DIR/sync_local-$name.csv" &
+    sampler_pid=$!
+  fi
+  wait "$sync_pid" || sync_status=$?
   end=$(date +%s.%N)
   busy1=$(machine_busy)
   cpu_emu1=$(proc_cpu "$emulator_pid")
+  if [[ -n $sampler_pid ]]; then wait "$sampler_pid" || true; fi
+  ((sync_status == 0)) || die "sync failed (exit $sync_status): $(tail -15 "$dir/sync.log")"
   stop_emulator
 
   local synced connections
