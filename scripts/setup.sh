@@ -13,7 +13,7 @@ apt_packages=(
   zlib1g-dev libbz2-dev libarchive-dev libxml2-dev libpugixml-dev librnp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gnupg sqlite3 openssl curl time bc util-linux
-  rclone # bench/s3_upload's peer
+  rclone jq strace # bench: s3_upload's peer; JSON; status_export counts database opens
 )
 # Node (for s3rver): any node+npm will do; Debian's npm package conflicts with
 # NodeSource's nodejs, which already bundles npm.
