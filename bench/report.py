@@ -107,7 +107,9 @@ def parse_log(path):
             if line.startswith("report.py:"):
                 break  # our own summary, appended by bench/run.sh after the run
             match = SECTION.match(line)
-            if match:
+            # "== name" is bench/run.sh's; a benchmark's own "== word" is not a section.
+            if match and (not run.get("benches") or match.group(1) in
+                          str(run["benches"]).split(",")):
                 section = match.group(1)
                 benches.setdefault(section, {"name": section})
                 continue
@@ -688,19 +690,8 @@ def markdown(report, plot_files, targets_file):
             lines.append("")
         if not scenarios:
             lines.append("No BENCH lines.")
-        for entry in scenarios:
-            checks = {c["figure"]: c for c in entry["checks"]}
-            hidden = target_keys(entry)
-            lines += [f"### {entry['name']}", "", "| figure | value | target | met |",
-                      "|---|---|---|---|"]
-            for key, value in entry["figures"].items():
-                if key in hidden:
-                    continue
-                check = checks.get(key)
-                target = f"{check['op']} {fmt(check['target'])}" if check else ""
-                met = ("met" if check["met"] else "**missed**") if check else ""
-                lines.append(f"| {key} | {fmt(value)} | {target} | {met} |")
-            lines.append("")
+        for group in group_scenarios(scenarios):
+            lines += scenario_table(group[0]) if len(group) == 1 else side_by_side(group)
         for file in plot_files.get(bench["name"], []):
             lines += [f"![{file}]({file})", ""]
     if targets_file:
@@ -713,6 +704,63 @@ def markdown(report, plot_files, targets_file):
               "stage, and books in flight. *targets.svg*: 1 is the target; bars past the "
               "dashed line met it.", ""]
     return "\n".join(lines)
+
+
+def group_scenarios(scenarios):
+    """Runs of scenarios that differ only in their last identity field (s3_upload's
+    client=ours, rclone, aws) go side by side in one table; others stand alone."""
+    groups = []
+    for entry in scenarios:
+        keys = list(entry["id"])
+        if groups and keys and list(groups[-1][0]["id"]) == keys and all(
+                groups[-1][0]["id"][k] == entry["id"][k] for k in keys[:-1]):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
+
+
+def check_cell(check):
+    return (f"{check['op']} {fmt(check['target'])} "
+            f"{'met' if check['met'] else '**missed**'}")
+
+
+def scenario_table(entry):
+    checks = {c["figure"]: c for c in entry["checks"]}
+    hidden = target_keys(entry)
+    lines = [f"### {entry['name']}", "", "| figure | value | target | met |", "|---|---|---|---|"]
+    for key, value in entry["figures"].items():
+        if key in hidden:
+            continue
+        check = checks.get(key)
+        target = f"{check['op']} {fmt(check['target'])}" if check else ""
+        met = ("met" if check["met"] else "**missed**") if check else ""
+        lines.append(f"| {key} | {fmt(value)} | {target} | {met} |")
+    return lines + [""]
+
+
+def side_by_side(group):
+    """One table, a column per scenario; a checked value shows its target beside it."""
+    first = group[0]
+    last = list(first["id"])[-1]
+    shared = " ".join(f"{k}={v}" for k, v in list(first["id"].items())[:-1])
+    title = " ".join(p for p in (first["bench"], shared) if p) + f", by {last}"
+    figures = []
+    for entry in group:
+        hidden = target_keys(entry)
+        figures += [k for k in entry["figures"] if k not in hidden and k not in figures]
+    lines = [f"### {title}", "",
+             "| figure | " + " | ".join(f"{last}={e['id'][last]}" for e in group) + " |",
+             "|---|" + "---|" * len(group)]
+    for key in figures:
+        cells = []
+        for entry in group:
+            value = entry["figures"].get(key)
+            check = next((c for c in entry["checks"] if c["figure"] == key), None)
+            cell = "" if value is None else fmt(value)
+            cells.append(f"{cell} ({check_cell(check)})" if check else cell)
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def summary_table(report):
