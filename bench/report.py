@@ -619,12 +619,20 @@ def bar_chart(title, bars, reference=1.0, cap=None, xlabel=""):
     return "\n".join(out) + "\n"
 
 
-def targets_chart(scenarios):
-    """Every check as 'how far past the target': value/target for at-least figures,
-    target/value for at-most ones, so 1 is the target and longer bars are better."""
+def is_ratio(figure):
+    return "ratio" in figure or "_over_" in figure
+
+
+def targets_chart(scenarios, ratios):
+    """Checks as 'how far past the target': value/target for at-least figures, target/value
+    for at-most ones, so 1 is the target and longer bars are better. ratios: the ratio
+    figures (the speed-ups against ceilings and peers), else the limits (time, RSS,
+    connections), which would otherwise squash the ratios against the axis' end."""
     bars = []
     for entry in scenarios:
         for check in entry["checks"]:
+            if is_ratio(check["figure"]) != ratios:
+                continue
             value, target, op = check["value"], check["target"], check["op"]
             if op == ">=":
                 score = value / target if target else None
@@ -637,7 +645,8 @@ def targets_chart(scenarios):
                          "#2ca02c" if check["met"] else "#d62728", note))
     if not bars:
         return None
-    return bar_chart("Figures against their targets (1 = at the target, longer is better)",
+    title = "Ratios" if ratios else "Limits (time, memory, connections)"
+    return bar_chart(f"{title} against their targets (1 = at the target, longer is better)",
                      bars, cap=3, xlabel="value / target (at least) or target / value "
                                         "(at most); 3 and more end at the axis")
 
@@ -658,7 +667,7 @@ def fmt(value):
     return str(value)
 
 
-def markdown(report, plot_files, targets_file):
+def markdown(report, plot_files, targets_files):
     run, machine, git = report["run"], report["machine"], report["git"]
     lines = ["# Benchmark results", ""]
     lines.append(f"- date: {run.get('date', report['generated'])}"
@@ -694,15 +703,17 @@ def markdown(report, plot_files, targets_file):
             lines += scenario_table(group[0]) if len(group) == 1 else side_by_side(group)
         for file in plot_files.get(bench["name"], []):
             lines += [f"![{file}]({file})", ""]
-    if targets_file:
-        lines += ["## Targets", "", f"![targets]({targets_file})", ""]
+    if targets_files:
+        lines += ["## Targets", ""]
+        for file in targets_files:
+            lines += [f"![{file}]({file})", ""]
     lines += ["## How to read the plots", "",
               "*-throughput.svg*: books finished per second and MB/s downloaded and uploaded, "
               "each a rate over a trailing 2 s window, and grin's CPU (cores busy). "
               "*-stages.svg*: per stage, books holding a slot / the stage's slots (1 = the "
               "stage is full and is the bottleneck if books wait for it), books waiting per "
-              "stage, and books in flight. *targets.svg*: 1 is the target; bars past the "
-              "dashed line met it.", ""]
+              "stage, and books in flight. *targets-\\*.svg*: 1 is the target; green bars "
+              "past the dashed line met it, red ones missed it.", ""]
     return "\n".join(lines)
 
 
@@ -823,13 +834,14 @@ def main():
         "scenarios": [{k: v for k, v in s.items() if k != "lines"} for s in scenarios],
         "series": series,
     }
-    targets_file = None
-    chart = targets_chart(scenarios)
-    if chart:
-        targets_file = "targets.svg"
-        write(os.path.join(args.out, targets_file), chart)
+    targets_files = []
+    for ratios, file in ((True, "targets-ratios.svg"), (False, "targets-limits.svg")):
+        chart = targets_chart(scenarios, ratios)
+        if chart:
+            write(os.path.join(args.out, file), chart)
+            targets_files.append(file)
     write(os.path.join(args.out, "latest.json"), json.dumps(report, indent=1) + "\n")
-    write(os.path.join(args.out, "latest.md"), markdown(report, plot_files, targets_file))
+    write(os.path.join(args.out, "latest.md"), markdown(report, plot_files, targets_files))
 
     print(summary_table(report))
     checks = [c for s in scenarios for c in s["checks"]]
