@@ -72,7 +72,7 @@ die() { echo "bench/sync_local: $*" >&2; exit 1; }
 sample_metrics() {
   local log=$1 pid=$2 csv=$3 url='' child
   for _ in $(seq 1 300); do
-    url=$(sed -n 's/^Metrics: \(http[^ ]*\)$/\1/p' "$log" | head -1)
+    url=$(sed -n 's/^Metrics: \(http[^ ]*\)$/\1/p' "$log" 2>/dev/null | head -1) || true
     [[ -n $url ]] && break
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
