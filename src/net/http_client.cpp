@@ -3,6 +3,7 @@
 #include <grin/net/awaitable.hpp>
 #include <grin/net/http_client.hpp>
 
+#include <boost/asio/read.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
@@ -42,6 +43,41 @@ http::request<http::string_body> to_beast(const http_request& request, const url
     if (!request.body.empty() || verb == http::verb::put || verb == http::verb::post)
         message.prepare_payload();
     return message;
+}
+
+// A streamed body of known length (every archive download): read straight from the
+// stream into the chunk buffer, bypassing the HTTP parser, which would copy every byte
+// once more (dynamic buffer -> chunk) and wrap each 16 KiB TLS record in its own
+// composed operation. Bytes the header read already buffered come first. Each chunk of
+// up to 256 KiB has the body idle timeout, as the parser path does. A short body (the
+// server closed early) throws from the read.
+asio::awaitable<void> read_sized_body(detail::connection& conn,
+                                      std::uint64_t length,
+                                      const body_sink& sink,
+                                      const request_params& params) {
+    auto& tcp_layer = beast::get_lowest_layer(conn.stream);
+    auto& chunk = conn.body_chunk;
+    std::uint64_t remaining = length;
+    const auto buffered =
+        static_cast<std::size_t>(std::min<std::uint64_t>(remaining, conn.buffer.size()));
+    if (buffered > 0) {
+        const auto* bytes = static_cast<const char*>(conn.buffer.data().data());
+        co_await sink(std::string_view(bytes, buffered));
+        conn.buffer.consume(buffered);
+        remaining -= buffered;
+    }
+    while (remaining > 0) {
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
+        auto target = asio::buffer(chunk.data(), want);
+        tcp_layer.expires_after(params.body_idle_timeout);
+        if (conn.tls)
+            co_await asio::async_read(conn.stream, target, asio::use_awaitable);
+        else
+            co_await asio::async_read(tcp_layer, target, asio::use_awaitable);
+        remaining -= want;
+        co_await sink(std::string_view(chunk.data(), want));
+    }
 }
 
 struct exchange_result {
@@ -114,6 +150,18 @@ asio::awaitable<exchange_result> exchange(lease& conn_lease,
 
     auto& buffer = conn.body_chunk;
     buffer.resize(chunk_size);
+    if (stream_to_sink && !parser.is_done() && parser.content_length() && !parser.chunked()) {
+        try {
+            co_await read_sized_body(conn, *parser.content_length(), sink, params);
+        } catch (const boost::system::system_error& failure) {
+            if (failure.code() == asio::error::operation_aborted)
+                throw;
+            throw fail(failure, "read-body", result.response.status);
+        }
+        tcp_layer.expires_never();
+        result.reusable = parser.keep_alive();
+        co_return result;
+    }
     while (!parser.is_done()) {
         parser.get().body().data = buffer.data();
         parser.get().body().size = buffer.size();
