@@ -37,6 +37,7 @@ struct emulator_options {
     std::string tls_dir;
     unsigned latency_ms = 0;
     std::uint64_t bandwidth = 0;
+    std::uint64_t link_bandwidth = 0;
     std::uint64_t queue_cap = 50'000;
     long long token_lifetime = 3599;
     std::int64_t page_size = 100;
@@ -156,6 +157,7 @@ int run(const emulator_options& options) {
     frontend.server.private_key_file = certificate.private_key;
     frontend.latency = std::chrono::milliseconds(options.latency_ms);
     frontend.bytes_per_second = options.bandwidth;
+    frontend.server.link_bytes_per_second = options.link_bandwidth;
     frontend.worker_threads = options.workers;
     emulator::https_frontend server(io.get_executor(), routes, frontend);
     server.start();
@@ -219,6 +221,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bandwidth", options.bandwidth,
                    "Bytes per second per response body (0: unlimited)")
+        ->capture_default_str();
+    app.add_option("--link-bandwidth", options.link_bandwidth,
+                   "Bytes per second shared by all response bodies, like one uplink "
+                   "(0: unlimited)")
         ->capture_default_str();
     app.add_option("--queue-cap", options.queue_cap, "GRIN's conversion queue limit")
         ->capture_default_str();

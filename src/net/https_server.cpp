@@ -40,6 +40,8 @@ struct https_server::impl : std::enable_shared_from_this<impl> {
     std::map<std::uint64_t, tcp::socket*> live_sessions;
     std::uint64_t next_session_id = 0;
     bool stopping = false;
+    // When the shared link (params.link_bytes_per_second) is free again.
+    std::chrono::steady_clock::time_point link_free_at{};
 };
 
 namespace {
@@ -116,6 +118,7 @@ private:
 
 // Returns false when the connection must not be used again.
 asio::awaitable<bool> write_response(tls_stream& stream,
+                                     https_server::impl& server,
                                      const server_response& response,
                                      bool head_only,
                                      duration write_timeout) {
@@ -141,10 +144,12 @@ asio::awaitable<bool> write_response(tls_stream& stream,
     if (head_only)
         co_return !response.close;
 
-    const std::size_t chunk =
-        response.bytes_per_second > 0
-            ? std::clamp<std::size_t>(response.bytes_per_second / 20, 1024, 64 * 1024)
-            : 64 * 1024;
+    // Paced bodies go out in pieces of about 1/20 s, so the pacing stays smooth.
+    auto paced_chunk = [](std::uint64_t rate) {
+        return rate > 0 ? std::clamp<std::size_t>(rate / 20, 1024, 64 * 1024) : 64 * 1024;
+    };
+    const std::size_t chunk = std::min(paced_chunk(response.bytes_per_second),
+                                       paced_chunk(server.params.link_bytes_per_second));
     const auto started = std::chrono::steady_clock::now();
     std::uint64_t sent = 0;
     const bool faulty = response.fault != body_fault::none;
@@ -163,13 +168,21 @@ asio::awaitable<bool> write_response(tls_stream& stream,
             break;
         if (piece.empty())
             co_return !response.close;
-        if (response.bytes_per_second > 0) {
-            auto due =
-                started + std::chrono::microseconds(sent * 1'000'000 / response.bytes_per_second);
-            if (due > std::chrono::steady_clock::now()) {
-                asio::steady_timer pace(executor, due);
-                co_await pace.async_wait(asio::use_awaitable);
-            }
+        auto due = std::chrono::steady_clock::time_point{};
+        if (response.bytes_per_second > 0)
+            due = started + std::chrono::microseconds(sent * 1'000'000 / response.bytes_per_second);
+        if (const auto link = server.params.link_bytes_per_second; link > 0) {
+            // Reserve this piece's time on the shared link; pieces of parallel responses
+            // queue behind each other, so together they never exceed the link.
+            const auto now = std::chrono::steady_clock::now();
+            const auto slot_start = std::max(now, server.link_free_at);
+            server.link_free_at =
+                slot_start + std::chrono::microseconds(piece.size() * 1'000'000 / link);
+            due = std::max(due, server.link_free_at);
+        }
+        if (due > std::chrono::steady_clock::now()) {
+            asio::steady_timer pace(executor, due);
+            co_await pace.async_wait(asio::use_awaitable);
         }
     }
     switch (response.fault) {
@@ -232,8 +245,8 @@ asio::awaitable<void> run_session(impl_ptr server, tcp::socket socket) {
             server_response response = co_await server->handler(std::move(request));
             if (!client_keeps_alive)
                 response.close = true;
-            bool keep =
-                co_await write_response(stream, response, head_only, server->params.write_timeout);
+            bool keep = co_await write_response(stream, *server, response, head_only,
+                                                server->params.write_timeout);
             if (!keep || server->stopping)
                 break;
         }

@@ -13,6 +13,7 @@ struct frontend_params {
     net::server_params server;
     std::chrono::milliseconds latency{0}; // before every response
     std::uint64_t bytes_per_second = 0;   // per response body; 0 = unlimited
+    // (the shared link limit is server.link_bytes_per_second)
     unsigned worker_threads = 2;
 };
 

@@ -30,6 +30,10 @@ struct server_params {
     duration handshake_timeout = 15s;
     duration write_timeout = 60s;
     std::size_t max_request_body = 64 * 1024 * 1024;
+    // One link shared by every response body (bytes per second; 0 = unlimited): models a
+    // library's uplink, where parallel downloads split the bandwidth instead of each
+    // getting all of it.
+    std::uint64_t link_bytes_per_second = 0;
 };
 
 struct server_request {

@@ -331,3 +331,32 @@ TEST_F(client, cancellation_stops_a_stalled_download_promptly) {
         ADD_FAILURE() << "expected operation_aborted";
     }
 }
+
+// The shared link splits its bandwidth among parallel responses: three 200 KB bodies over a
+// 1 MB/s link cannot all arrive in less than 0.6 s, while each alone would take 0.2 s.
+// (A lower bound, so a slow machine cannot make it fail.)
+TEST_F(client, shared_link_limit_paces_parallel_responses_together) {
+    const std::string payload = random_bytes(200'000);
+    respond = [&payload](const net::server_request&, int) {
+        net::server_response response;
+        response.body = payload;
+        return response;
+    };
+    net::server_params params;
+    params.link_bytes_per_second = 1'000'000;
+    start_server(params);
+    net::https_pool shared(io.get_executor(), trusting_pool_params());
+    std::vector<download_outcome> outcomes(3);
+    auto fetch_into = [&shared, this](download_outcome* slot) -> asio::awaitable<void> {
+        *slot = co_await fetch(shared, url("/parallel"), {});
+    };
+    std::vector<asio::awaitable<void>> works;
+    for (auto& outcome : outcomes)
+        works.push_back(fetch_into(&outcome));
+    auto started = std::chrono::steady_clock::now();
+    run_all(std::move(works));
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    for (const auto& outcome : outcomes)
+        EXPECT_TRUE(outcome.received == payload);
+    EXPECT_GE(elapsed, 550ms) << "three bodies passed a 1 MB/s link faster than it allows";
+}
