@@ -160,6 +160,17 @@ asio::awaitable<bool> write_response(tls_stream& stream,
                 std::min<std::uint64_t>(want, response.fault_after_bytes - sent));
         std::string_view piece = want == 0 ? std::string_view{} : body.next(want);
         if (!piece.empty()) {
+            if (const auto link = server.params.link_bytes_per_second; link > 0) {
+                // The piece occupies the shared link for its share of a second, after the
+                // pieces of parallel responses already queued; it reaches the client when
+                // its slot ends, so together they never beat the link.
+                const auto slot_start =
+                    std::max(std::chrono::steady_clock::now(), server.link_free_at);
+                server.link_free_at =
+                    slot_start + std::chrono::microseconds(piece.size() * 1'000'000 / link);
+                asio::steady_timer on_the_wire(executor, server.link_free_at);
+                co_await on_the_wire.async_wait(asio::use_awaitable);
+            }
             tcp_layer.expires_after(write_timeout);
             co_await asio::async_write(stream, asio::buffer(piece), asio::use_awaitable);
             sent += piece.size();
@@ -168,21 +179,13 @@ asio::awaitable<bool> write_response(tls_stream& stream,
             break;
         if (piece.empty())
             co_return !response.close;
-        auto due = std::chrono::steady_clock::time_point{};
-        if (response.bytes_per_second > 0)
-            due = started + std::chrono::microseconds(sent * 1'000'000 / response.bytes_per_second);
-        if (const auto link = server.params.link_bytes_per_second; link > 0) {
-            // Reserve this piece's time on the shared link; pieces of parallel responses
-            // queue behind each other, so together they never exceed the link.
-            const auto now = std::chrono::steady_clock::now();
-            const auto slot_start = std::max(now, server.link_free_at);
-            server.link_free_at =
-                slot_start + std::chrono::microseconds(piece.size() * 1'000'000 / link);
-            due = std::max(due, server.link_free_at);
-        }
-        if (due > std::chrono::steady_clock::now()) {
-            asio::steady_timer pace(executor, due);
-            co_await pace.async_wait(asio::use_awaitable);
+        if (response.bytes_per_second > 0) {
+            auto due =
+                started + std::chrono::microseconds(sent * 1'000'000 / response.bytes_per_second);
+            if (due > std::chrono::steady_clock::now()) {
+                asio::steady_timer pace(executor, due);
+                co_await pace.async_wait(asio::use_awaitable);
+            }
         }
     }
     switch (response.fault) {
