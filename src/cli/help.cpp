@@ -125,8 +125,8 @@ would happen per book; it takes no lock and writes nothing anywhere, not even a 
     {"tuning", "concurrency and resource settings",
      R"(Defaults come from run_config.json (set at collect with --sync-task-*-concurrency)
 and can be overridden per sync run:
-  --task-check-concurrency N      HEAD requests in parallel (default 2)
-  --task-download-concurrency N   archives downloading at once (default 4); GRIN serves
+  --task-check-concurrency N      HEAD requests in parallel (default 8)
+  --task-download-concurrency N   archives downloading at once (default 16); GRIN serves
                                   each download at a limited speed, so more downloads
                                   fill a fast link; watch "waiting to download"
   --task-upload-concurrency N     uploads at once (default 20)

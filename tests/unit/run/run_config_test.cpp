@@ -41,7 +41,7 @@ TEST(run_config, first_open_writes_the_file_in_grin_transfer_shape) {
     EXPECT_EQ(document["library_directory"], "Harvard");
     EXPECT_EQ(document["storage_config"]["protocol"], "file");
     EXPECT_EQ(document["storage_config"]["config"]["base_path"], "/data/books");
-    EXPECT_EQ(document["sync_config"]["task_download_concurrency"], 4);
+    EXPECT_EQ(document["sync_config"]["task_download_concurrency"], 16);
     EXPECT_TRUE(document["sync_config"]["staging_dir"].is_null());
 }
 
