@@ -170,8 +170,12 @@ def build_scenarios(lines, series=None):
             if key not in ident:
                 entry["figures"][key] = line["fields"][key]
     for entry in scenarios.values():
-        name = "-".join([entry["bench"]] + [str(v) for v in entry["id"].values()])
-        if name in series:
+        # The series is named by the bench and the leading identity values (sync_local-a
+        # for "sync_local set=a storage=local"): the longest such name that exists.
+        values = [str(v) for v in entry["id"].values()]
+        names = ["-".join([entry["bench"]] + values[:n]) for n in range(len(values), 0, -1)]
+        name = next((candidate for candidate in names if candidate in series), None)
+        if name:
             entry["series"] = name
             for key, value in series[name]["summary"].items():
                 entry["figures"].setdefault(key, value)
