@@ -316,17 +316,21 @@ def read_series(path):
     return columns
 
 
-def rate(ts, values, window=2.0):
-    """Per-second rate of a counter over a trailing window of ~window seconds."""
-    out = []
+def trailing_windows(ts, window):
+    """(i, j) per sample i: j is the first sample within ~window seconds before it."""
     j = 0
     for i, t in enumerate(ts):
         while j < i and t - ts[j] > window:
             j += 1
-        k = j
+        yield i, j
+
+
+def rate(ts, values, window=2.0):
+    """Per-second rate of a counter over a trailing window of ~window seconds."""
+    out = []
+    for i, j in trailing_windows(ts, window):
         # The window needs two samples; at the start use the first one.
-        if k == i:
-            k = max(0, i - 1)
+        k = max(0, i - 1) if j == i else j
         if values[i] is None or values[k] is None or ts[i] <= ts[k]:
             out.append(None)
         else:
@@ -337,10 +341,7 @@ def rate(ts, values, window=2.0):
 def smooth(ts, values, window=2.0):
     """Trailing mean over ~window seconds (gauges sampled every 0.5 s are noisy)."""
     out = []
-    j = 0
-    for i, t in enumerate(ts):
-        while j < i and t - ts[j] > window:
-            j += 1
+    for i, j in trailing_windows(ts, window):
         part = [v for v in values[j: i + 1] if v is not None]
         out.append(sum(part) / len(part) if part else None)
     return out
@@ -831,7 +832,9 @@ def main():
     report = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine_info(),
-        "git": git_info(os.path.dirname(here)),
+        # The revision that ran (bench/run.sh's RUN line), else the checkout's now.
+        "git": ({"rev": parsed["run"]["git"], "dirty": parsed["run"].get("dirty") == "1"}
+                if parsed["run"].get("git") else git_info(os.path.dirname(here))),
         "run": parsed["run"],
         "benches": benches,
         "bench_lines": [{"bench": l["bench"], **l["fields"]} for l in parsed["lines"]],

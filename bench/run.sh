@@ -55,7 +55,11 @@ run_all() {
   ((quick)) && quick_args=(--quick)
   start=$(date +%s.%N)
   # "RUN" lines are for bench/report.py: what ran, how, and how each benchmark ended.
-  echo "RUN start date=$(date -u +%Y-%m-%dT%H:%M:%SZ) quick=$quick benches=$(IFS=,; echo "${names[*]}")"
+  local rev dirty=0
+  rev=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+  [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]] && dirty=1
+  echo "RUN start date=$(date -u +%Y-%m-%dT%H:%M:%SZ) quick=$quick git=$rev dirty=$dirty" \
+    "benches=$(IFS=,; echo "${names[*]}")"
   if ((build)); then
     echo "building $GRIN_BUILD_DIR (Release) ..."
     scripts/setup.sh

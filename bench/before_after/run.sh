@@ -29,13 +29,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 die() { echo "bench/before_after: $*" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-before-after-XXXXXX")
 emulator_pid=
-stop_emulator() {
-  if [[ -n $emulator_pid ]]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-    emulator_pid=
-  fi
-}
 trap 'stop_emulator; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -43,17 +36,10 @@ results=()
 run_set() { # name s2k_count
   local name=$1 count=$2 dir=$work/$1
   mkdir -p "$dir"
-  "$build/grin-emulator" --port 0 --books "$books" --archive-size 262144 \
+  start_emulator "$dir/emulator.log" --books "$books" --archive-size 262144 \
     --converted-fraction 1 --failed-fraction 0 --s2k-count "$count" --token-lifetime 86400 \
-    --data-dir "$dir/emulator" --write-credentials "$dir/credentials" >"$dir/emulator.log" 2>&1 &
-  emulator_pid=$!
-  for _ in $(seq 1 200); do
-    grep -q "listening on" "$dir/emulator.log" && break
-    sleep 0.1
-  done
-  local url ca=$dir/credentials/emulator-ca.pem
-  url=$(grep -o 'https://[0-9.:]*' "$dir/emulator.log" | head -1)
-  [[ -n $url ]] || die "the emulator did not start: $(cat "$dir/emulator.log")"
+    --data-dir "$dir/emulator" --write-credentials "$dir/credentials" || die "no emulator"
+  local url=$emulator_url ca=$dir/credentials/emulator-ca.pem
   export GRIN_CREDENTIALS_DIR=$dir/credentials
   for run in ours legacy; do
     "$build/grin" collect --run-name "$run" --output-root "$dir/output" \

@@ -11,17 +11,14 @@ case ${1:-} in
   *) echo "usage: bench/collect/run.sh [--quick]" >&2; exit 2 ;;
 esac
 books=${GRIN_BENCH_BOOKS:-$default_books}
+source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 work=$(mktemp -d)
-trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+emulator_pid=
+trap 'stop_emulator; rm -rf "$work"' EXIT
 
-"$build/grin-emulator" --port 0 --books "$books" --data-dir "$work/emulator" \
-  --write-credentials "$work/credentials" >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/emulator.log" && break
-  sleep 0.1
-done
-url=$(grep -o 'https://[0-9.:]*' "$work/emulator.log" | head -1)
+start_emulator "$work/emulator.log" --books "$books" --data-dir "$work/emulator" \
+  --write-credentials "$work/credentials" || exit 1
+url=$emulator_url
 
 start=$(date +%s.%N)
 GRIN_CREDENTIALS_DIR="$work/credentials" /usr/bin/time -f "%M %e %U %S" -o "$work/time.txt" \

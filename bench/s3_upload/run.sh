@@ -66,13 +66,8 @@ else
 fi
 
 # The python with boto3 (and moto): the image ships them for python3.11.
-python=
-for candidate in python3.11 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c "import boto3" 2>/dev/null; then
-    python=$("$candidate" -c "import sys; print(sys.executable)") # past any pyenv shim
-    break
-  fi
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
+python=$(python_with boto3)
 [[ -n $python ]] || { echo "bench/s3_upload: needs a python3 with boto3 (checks and bucket chores)" >&2; exit 2; }
 
 # Peers.
@@ -106,11 +101,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-source "$(dirname "${BASH_SOURCE[0]}")/../measure.sh"
 die() { echo "bench/s3_upload: $*" >&2; exit 1; }
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # The same keys for every client, and no user configuration: a profile's
 # max_concurrent_requests or a stored rclone remote would change what is measured.

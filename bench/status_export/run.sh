@@ -30,28 +30,21 @@ die() { echo "bench/status_export: $*" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-status-export-XXXXXX")
 emulator_pid=
 cleanup() {
-  [[ -n $emulator_pid ]] && kill "$emulator_pid" 2>/dev/null
+  stop_emulator
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$build/grin-emulator" --port 0 --books "$books" --data-dir "$work/emulator" \
-  --write-credentials "$work/credentials" >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/emulator.log" && break
-  sleep 0.1
-done
-url=$(grep -o 'https://[0-9.:]*' "$work/emulator.log" | head -1)
-[[ -n $url ]] || die "the emulator did not start: $(cat "$work/emulator.log")"
+start_emulator "$work/emulator.log" --books "$books" --data-dir "$work/emulator" \
+  --write-credentials "$work/credentials" || die "no emulator"
+url=$emulator_url
 GRIN_CREDENTIALS_DIR="$work/credentials" "$build/grin" collect --run-name bench \
   --output-root "$work/output" --library-directory Harvard --storage local \
   --storage-path "$work/storage" --grin-base-url "$url/libraries/" \
   --ca-file "$work/credentials/emulator-ca.pem" --page-size 10000 >"$work/collect.log" 2>&1 ||
   die "collect failed: $(tail -5 "$work/collect.log")"
-kill "$emulator_pid" 2>/dev/null || true
-emulator_pid=
+stop_emulator
 
 db=$work/output/bench/books.db
 echo "building a synced-looking history for $books books (untimed) ..."

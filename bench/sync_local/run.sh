@@ -65,13 +65,6 @@ cores=$(nproc)
 bench_start=$(date +%s.%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-sync-local-XXXXXX")
 emulator_pid=
-stop_emulator() {
-  if [[ -n $emulator_pid ]]; then
-    kill "$emulator_pid" 2>/dev/null || true # SIGTERM: the emulator stops its gpg-agent
-    wait "$emulator_pid" 2>/dev/null || true
-    emulator_pid=
-  fi
-}
 moto_pid=
 stop_moto() {
   if [[ -n $moto_pid ]]; then
@@ -124,7 +117,7 @@ start_moto() {
   # moto checks no signature; the keys only have to exist (for grin and for boto3).
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1
   unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
-  port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   "$python" -m moto.server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
   moto_pid=$!
   moto_endpoint=http://127.0.0.1:$port
@@ -160,19 +153,11 @@ run_set() { # name books archive_bytes ceiling_sample storage emulator-options k
   echo
   echo "== set $name: $books books x $((size / 1024)) KiB, $storage storage${emulator_options[*]:+, emulator ${emulator_options[*]}}"
 
-  "$build/grin-emulator" --port 0 --books "$books" --archive-size "$size" \
+  start_emulator "$dir/emulator.log" --books "$books" --archive-size "$size" \
     --converted-fraction 1 --failed-fraction 0 --s2k-count "$s2k_count" \
     --token-lifetime 86400 --data-dir "$archive_dir" --write-credentials "$dir/credentials" \
-    "${emulator_options[@]}" >"$dir/emulator.log" 2>&1 &
-  emulator_pid=$!
-  for _ in $(seq 1 200); do
-    grep -q "listening on" "$dir/emulator.log" && break
-    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$dir/emulator.log")"
-    sleep 0.1
-  done
-  local url ca=$dir/credentials/emulator-ca.pem
-  url=$(grep -o 'https://[0-9.:]*' "$dir/emulator.log" | head -1)
-  [[ -n $url ]] || die "the emulator did not start: $(cat "$dir/emulator.log")"
+    "${emulator_options[@]}" || die "no emulator"
+  local url=$emulator_url ca=$dir/credentials/emulator-ca.pem
   export GRIN_CREDENTIALS_DIR=$dir/credentials
 
   local storage_args=(--storage local --storage-path "$dir/storage")
@@ -357,13 +342,7 @@ prewarm_seconds=$warm_seconds$ratio_target_key target_peak_rss_mb=300$extra_keys
   ((keep_archives)) || rm -rf "$archive_dir"
 }
 
-python=
-for candidate in python3.11 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c "import boto3, moto" 2>/dev/null; then
-    python=$("$candidate" -c "import sys; print(sys.executable)") # past any pyenv shim
-    break
-  fi
-done
+python=$(python_with boto3 moto)
 for ((i = 0; i < ${#sets[@]}; ++i)); do
   read -r -a spec <<<"${sets[i]}"
   [[ -z $only_sets || " $only_sets " == *" ${spec[0]} "* ]] || continue
