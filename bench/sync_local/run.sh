@@ -288,8 +288,10 @@ run_set() { # name books archive_bytes ceiling_sample storage emulator-options k
   local ratio_note='   (no target: see ratio_link)'
   if [[ $storage == s3 ]]; then
     ratio_note='   (no target: the S3 server is the limit)'
-    extra_rows=("grin CPU ms per object stored (archive + OCR)" "$(calc %.1f "$cpu_per_book * 1000 / 2")")
-    extra_keys=" cpu_ms_per_object=$(calc %.1f "$cpu_per_book * 1000 / 2")"
+    # Every stage counts here (decryption is most of it); the upload path alone is
+    # bench/s3_upload's client_cpu_s per object.
+    extra_rows=("grin CPU ms per book, all stages (2 objects)" "$(calc %.1f "$cpu_per_book * 1000")")
+    extra_keys=" cpu_ms_per_book_all_stages=$(calc %.1f "$cpu_per_book * 1000")"
   elif [[ -z ${emulator_options[*]} ]]; then
     ratio_note='   target >= 0.85' ratio_target_key=' target_ratio=0.85'
   fi
