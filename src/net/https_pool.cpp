@@ -210,9 +210,12 @@ asio::awaitable<lease> pool_state::acquire(url origin, bool fresh) {
     const auto deadline = std::chrono::steady_clock::now() + params.acquire_timeout;
     for (;;) {
         auto& host = hosts[key];
+        // Oldest idle first: under steady load every kept connection is used in turn, so
+        // none sits out the idle timeout only to be reopened at the next burst (a stack
+        // let the bottom ones expire: 30 opened for a pool of 26 in bench set a).
         while (!fresh && !host.idle.empty()) {
-            auto conn = std::move(host.idle.back());
-            host.idle.pop_back();
+            auto conn = std::move(host.idle.front());
+            host.idle.erase(host.idle.begin());
             auto age = std::chrono::steady_clock::now() - conn->idle_since;
             if (age > params.idle_timeout || !looks_alive(*conn)) {
                 discard(*conn);

@@ -43,7 +43,7 @@ struct waiter {
 };
 
 struct host_state {
-    std::vector<std::unique_ptr<connection>> idle; // most recently used last
+    std::vector<std::unique_ptr<connection>> idle; // most recently used last; reused oldest first
     std::size_t open = 0;                          // idle + leased + connecting
     std::deque<waiter*> waiters;
     std::string last_error;

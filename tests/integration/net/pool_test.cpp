@@ -124,6 +124,44 @@ TEST_F(pool, idle_connections_past_idle_timeout_are_not_reused) {
     EXPECT_EQ(shared.stats().reuses, 0u);
 }
 
+// Idle connections are reused in turn, so a steady trickle keeps all of them alive: three
+// connections, then 16 requests one at a time over ~0.9 s (longer than the idle timeout),
+// then three at once again need no new connection. Reusing the newest first would let two
+// of them expire and open two more.
+TEST_F(pool, steady_use_keeps_every_idle_connection_alive) {
+    respond = [](const net::server_request&, int sequence) {
+        net::server_response response;
+        response.body = "hello";
+        if (sequence <= 3)
+            response.delay = 100ms; // the first three overlap: three connections
+        return response;
+    };
+    start_server();
+    auto params = trusting_pool_params();
+    params.idle_timeout = 600ms;
+    net::https_pool shared(io.get_executor(), params);
+    int good = 0;
+    auto burst = [&] {
+        std::vector<asio::awaitable<void>> works;
+        for (int i = 0; i < 3; ++i)
+            works.push_back(requests_counted(shared, url("/"), 1, good));
+        run_all(std::move(works));
+    };
+    burst();
+    ASSERT_EQ(shared.stats().connections_opened, 3u);
+    auto trickle = [&shared, this]() -> asio::awaitable<void> {
+        for (int i = 0; i < 16; ++i) {
+            net::http_request request = get(url("/"));
+            co_await net::send(shared, request);
+            co_await pause(50ms);
+        }
+    };
+    run(trickle());
+    burst();
+    EXPECT_EQ(good, 6);
+    EXPECT_EQ(shared.stats().connections_opened, 3u);
+}
+
 TEST_F(pool, second_connection_resumes_the_tls_session) {
     start_server();
     net::https_pool shared(io.get_executor(), trusting_pool_params());
