@@ -120,8 +120,8 @@ private:
 asio::awaitable<bool> write_response(tls_stream& stream,
                                      https_server::impl& server,
                                      const server_response& response,
-                                     bool head_only,
-                                     duration write_timeout) {
+                                     bool head_only) {
+    const duration write_timeout = server.params.write_timeout;
     auto executor = co_await asio::this_coro::executor;
     auto& tcp_layer = beast::get_lowest_layer(stream);
     if (response.delay.count() > 0) {
@@ -248,8 +248,7 @@ asio::awaitable<void> run_session(impl_ptr server, tcp::socket socket) {
             server_response response = co_await server->handler(std::move(request));
             if (!client_keeps_alive)
                 response.close = true;
-            bool keep = co_await write_response(stream, *server, response, head_only,
-                                                server->params.write_timeout);
+            bool keep = co_await write_response(stream, *server, response, head_only);
             if (!keep || server->stopping)
                 break;
         }
