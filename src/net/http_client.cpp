@@ -29,17 +29,19 @@ bool is_stale_signal(const boost::system::error_code& code) {
            code == asio::ssl::error::stream_truncated;
 }
 
-http::request<http::string_body> to_beast(const http_request& request, const url& target) {
+// The message points into request.body (span_body): the request outlives the write.
+http::request<http::span_body<const char>> to_beast(const http_request& request,
+                                                    const url& target) {
     http::verb verb = http::string_to_verb(request.method);
     if (verb == http::verb::unknown)
         throw error("unsupported HTTP method " + request.method,
                     {.step = "write", .url = log::redact(request.url)});
-    http::request<http::string_body> message{verb, target.target, 11};
+    http::request<http::span_body<const char>> message{verb, target.target, 11};
     message.set(http::field::host, target.host_header());
     message.set(http::field::user_agent, "grin-sync/" GRIN_VERSION);
     for (const auto& [name, value] : request.headers)
         message.set(name, value);
-    message.body() = request.body;
+    message.body() = {request.body.data(), request.body.size()};
     if (!request.body.empty() || verb == http::verb::put || verb == http::verb::post)
         message.prepare_payload();
     return message;

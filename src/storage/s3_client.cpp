@@ -101,10 +101,10 @@ net::http_request s3_client::sign(const call& request) const {
     unsigned_request.headers = request.headers;
     if (!request.body.empty() || request.method == "PUT" || request.method == "POST")
         unsigned_request.headers.emplace_back("content-md5", request.body_md5_base64.empty()
-                                                                 ? md5_base64(request.body)
+                                                                 ? md5_base64(request.body.view())
                                                                  : request.body_md5_base64);
     unsigned_request.payload_hash =
-        request.body_sha256_hex.empty() ? sha256_hex(request.body) : request.body_sha256_hex;
+        request.body_sha256_hex.empty() ? sha256_hex(request.body.view()) : request.body_sha256_hex;
     sigv4_result signed_request = signer_.sign(unsigned_request, params_.credentials, now_utc());
 
     net::http_request out;

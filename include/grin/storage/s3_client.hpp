@@ -131,13 +131,13 @@ public:
         std::string key;  // decoded; empty for bucket-level calls
         query_list query; // decoded
         net::header_list headers;
-        std::string body;
+        net::shared_body body; // shared by every attempt's signed request: no copies
         // Digests of body when the caller computed them already; else computed here.
         std::string body_sha256_hex{};
         std::string body_md5_base64{};
 
         void set_body(s3_body digested) {
-            body = std::move(digested.bytes);
+            body = net::shared_body(std::move(digested.bytes));
             body_sha256_hex = std::move(digested.sha256_hex);
             body_md5_base64 = std::move(digested.md5_base64);
         }
