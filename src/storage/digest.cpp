@@ -14,6 +14,15 @@ namespace {
     throw std::runtime_error(std::string("OpenSSL ") + what + " failed");
 }
 
+std::string base64_of_md5(const std::array<unsigned char, 16>& digest) {
+    // 16 bytes -> 24 characters + the terminating NUL EVP_EncodeBlock writes.
+    std::array<unsigned char, 25> encoded{};
+    int written = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest.size()));
+    if (written != 24)
+        openssl_failed("base64");
+    return std::string(reinterpret_cast<const char*>(encoded.data()), 24);
+}
+
 } // namespace
 
 std::string hex_lower(std::string_view bytes) {
@@ -43,12 +52,43 @@ std::string md5_base64(std::string_view bytes) {
     if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_md5(), nullptr) != 1 ||
         length != digest.size())
         openssl_failed("MD5");
-    // 16 bytes -> 24 characters + the terminating NUL EVP_EncodeBlock writes.
-    std::array<unsigned char, 25> encoded{};
-    int written = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest.size()));
-    if (written != 24)
-        openssl_failed("base64");
-    return std::string(reinterpret_cast<const char*>(encoded.data()), 24);
+    return base64_of_md5(digest);
+}
+
+struct body_hasher::contexts {
+    EVP_MD_CTX* sha256 = EVP_MD_CTX_new();
+    EVP_MD_CTX* md5 = EVP_MD_CTX_new();
+    ~contexts() {
+        EVP_MD_CTX_free(sha256);
+        EVP_MD_CTX_free(md5);
+    }
+};
+
+body_hasher::body_hasher() : contexts_(std::make_unique<contexts>()) {
+    if (!contexts_->sha256 || !contexts_->md5 ||
+        EVP_DigestInit_ex(contexts_->sha256, EVP_sha256(), nullptr) != 1 ||
+        EVP_DigestInit_ex(contexts_->md5, EVP_md5(), nullptr) != 1)
+        openssl_failed("digest setup");
+}
+
+body_hasher::~body_hasher() = default;
+
+void body_hasher::update(std::string_view piece) {
+    if (EVP_DigestUpdate(contexts_->sha256, piece.data(), piece.size()) != 1 ||
+        EVP_DigestUpdate(contexts_->md5, piece.data(), piece.size()) != 1)
+        openssl_failed("digest");
+}
+
+body_digests body_hasher::finish() {
+    sha256_digest sha256{};
+    std::array<unsigned char, 16> md5{};
+    unsigned int sha256_length = 0;
+    unsigned int md5_length = 0;
+    if (EVP_DigestFinal_ex(contexts_->sha256, sha256.data(), &sha256_length) != 1 ||
+        EVP_DigestFinal_ex(contexts_->md5, md5.data(), &md5_length) != 1 ||
+        sha256_length != sha256.size() || md5_length != md5.size())
+        openssl_failed("digest");
+    return {.sha256_hex = hex_lower(as_chars(sha256)), .md5_base64 = base64_of_md5(md5)};
 }
 
 sha256_digest hmac_sha256(std::string_view key, std::string_view message) {

@@ -1,14 +1,19 @@
 #include <grin/core/error.hpp>
 #include <grin/core/log.hpp>
 #include <grin/net/url.hpp>
+#include <grin/storage/digest.hpp>
 #include <grin/storage/s3_client.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <random>
+#include <unistd.h>
 
 namespace grin::storage {
 namespace asio = boost::asio;
@@ -97,9 +102,14 @@ net::http_request s3_client::sign(const call& request) const {
         unsigned_request.host = request.bucket + "." + endpoint_.host;
         unsigned_request.path = "/" + request.key;
     }
+    if (request.body_file && (request.body_sha256_hex.empty() || request.body_md5_base64.empty()))
+        throw error("S3 " + request.operation +
+                        ": a file body needs its digests (make_s3_file_body)",
+                    {.step = "storage"});
     unsigned_request.query = request.query;
     unsigned_request.headers = request.headers;
-    if (!request.body.empty() || request.method == "PUT" || request.method == "POST")
+    if (!request.body.empty() || request.body_file || request.method == "PUT" ||
+        request.method == "POST")
         unsigned_request.headers.emplace_back("content-md5", request.body_md5_base64.empty()
                                                                  ? md5_base64(request.body.view())
                                                                  : request.body_md5_base64);
@@ -114,6 +124,7 @@ net::http_request s3_client::sign(const call& request) const {
     out.headers.insert(out.headers.end(), signed_request.headers.begin(),
                        signed_request.headers.end());
     out.body = request.body;
+    out.body_file = request.body_file;
     return out;
 }
 
@@ -178,6 +189,38 @@ void s3_client::fail(const call& request, const net::http_response& response) co
                 {.step = "storage",
                  .url = object_url(request.bucket, request.key),
                  .http_status = response.status});
+}
+
+s3_body
+make_s3_file_body(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw error("cannot open " + path.string() + " for upload: " + std::strerror(errno),
+                    {.step = "storage", .url = path.string()});
+    body_hasher hasher;
+    std::vector<char> chunk(1 << 20);
+    std::uint64_t done = 0;
+    while (done < length) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done));
+        ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int code = n < 0 ? errno : 0;
+            ::close(fd);
+            throw error("cannot read " + path.string() + " for upload" +
+                            (code ? std::string(": ") + std::strerror(code) : ": file shrank"),
+                        {.step = "storage", .url = path.string()});
+        }
+        hasher.update(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+        done += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    body_digests digests = hasher.finish();
+    return {.bytes = {},
+            .file = net::file_range{.path = path, .offset = offset, .length = length},
+            .sha256_hex = std::move(digests.sha256_hex),
+            .md5_base64 = std::move(digests.md5_base64)};
 }
 
 s3_body make_s3_body(std::string bytes) {

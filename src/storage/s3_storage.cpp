@@ -9,10 +9,8 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <fcntl.h>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 #include "local_files.hpp"
 
@@ -30,32 +28,6 @@ std::uint64_t choose_part_size(std::uint64_t size, std::uint64_t configured) {
 }
 
 namespace {
-
-// Reads [offset, offset + length) of `path` (blocking; run on the file executor).
-std::string read_range(const fs::path& path, std::uint64_t offset, std::uint64_t length) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw error("cannot open " + path.string() + " for upload: " + std::strerror(errno),
-                    {.step = "storage", .url = path.string()});
-    std::string out(length, '\0');
-    std::uint64_t done = 0;
-    while (done < length) {
-        ssize_t n =
-            ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int code = n < 0 ? errno : 0;
-            ::close(fd);
-            throw error("cannot read " + path.string() + " for upload" +
-                            (code ? std::string(": ") + std::strerror(code) : ": file shrank"),
-                        {.step = "storage", .url = path.string()});
-        }
-        done += static_cast<std::uint64_t>(n);
-    }
-    ::close(fd);
-    return out;
-}
 
 std::uint64_t size_of(const fs::path& path) {
     std::error_code failed;
@@ -89,9 +61,7 @@ asio::awaitable<void> part_worker(std::shared_ptr<multipart_state> state) {
             std::uint64_t offset = index * state->part_size;
             std::uint64_t length = std::min(state->part_size, state->size - offset);
             auto path = state->source;
-            auto read = [path, offset, length] {
-                return make_s3_body(read_range(path, offset, length));
-            };
+            auto read = [path, offset, length] { return make_s3_file_body(path, offset, length); };
             s3_body body = co_await net::run_on(state->files, std::move(read));
             auto upload = state->client.upload_part(state->bucket, state->key, state->upload_id,
                                                     static_cast<int>(index + 1), std::move(body));
@@ -227,7 +197,7 @@ asio::awaitable<void> s3_storage::put_file(object_key key, fs::path source, meta
         co_await std::move(upload);
         co_return;
     }
-    auto read = [source, size] { return make_s3_body(read_range(source, 0, size)); };
+    auto read = [source, size] { return make_s3_file_body(source, 0, size); };
     s3_body body = co_await net::run_on(files_, std::move(read));
     auto options = options_for(key, std::move(meta));
     auto put = client_->put_object(bucket(key.role()), key.key(), std::move(body), options);

@@ -1,6 +1,8 @@
 #pragma once
 // Plain request/response values at the module boundary: no Beast types here, so that the
 // many files that talk HTTP do not pay Beast's compile cost.
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,11 +39,20 @@ private:
     std::shared_ptr<const std::string> bytes_;
 };
 
+// A body sent from a file, read in chunks while it is written: an upload then needs one
+// chunk of memory however large the object or part (S3 PutObject and UploadPart).
+struct file_range {
+    std::filesystem::path path;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 struct http_request {
     std::string method = "GET";
     std::string url; // absolute: https://host[:port]/path?query
     header_list headers;
     shared_body body;
+    std::optional<file_range> body_file; // when set, the body (and `body` must be empty)
 };
 
 struct http_response {

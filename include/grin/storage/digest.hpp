@@ -4,6 +4,7 @@
 // DeleteObjects), and HMAC-SHA256 (SigV4 key derivation). OpenSSL underneath; pure
 // functions, thread-safe.
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,28 @@ sha256_digest hmac_sha256(std::string_view key, std::string_view message);
 
 // Lower-case hex of any byte string.
 std::string hex_lower(std::string_view bytes);
+
+// SHA-256 (hex) and MD5 (base64) of one body fed in pieces, e.g. a file range read a
+// chunk at a time, so that hashing a large part needs no copy of it in memory.
+struct body_digests {
+    std::string sha256_hex;
+    std::string md5_base64;
+};
+
+class body_hasher {
+public:
+    body_hasher();
+    ~body_hasher();
+    body_hasher(const body_hasher&) = delete;
+    body_hasher& operator=(const body_hasher&) = delete;
+
+    void update(std::string_view piece);
+    body_digests finish();
+
+private:
+    struct contexts;
+    std::unique_ptr<contexts> contexts_;
+};
 
 inline std::string_view as_chars(const sha256_digest& digest) {
     return {reinterpret_cast<const char*>(digest.data()), digest.size()};

@@ -62,14 +62,21 @@ struct s3_object_head {
 
 // A body with its digests, computed where the body was read (a file thread), so that the
 // I/O thread does not hash megabytes per part (measured: MD5 + SHA-256 were ~37% of the
-// client's CPU on 50 MiB objects when done there).
+// client's CPU on 50 MiB objects when done there). Either bytes in memory, or a range of
+// a file that the request streams from disk (one chunk of memory per upload).
 struct s3_body {
     std::string bytes;
-    std::string sha256_hex; // for x-amz-content-sha256
-    std::string md5_base64; // for Content-MD5
+    std::optional<net::file_range> file; // when set, the body (bytes stays empty)
+    std::string sha256_hex;              // for x-amz-content-sha256
+    std::string md5_base64;              // for Content-MD5
 };
 // Reads nothing: hashes `bytes` (call it on a worker thread for large bodies).
 s3_body make_s3_body(std::string bytes);
+// Reads the range once to hash it (blocking: call it on a file thread); the request then
+// sends the same range from the file. Throws grin::error (step "storage") when the file
+// cannot be read or is shorter than the range.
+s3_body
+make_s3_file_body(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length);
 
 struct s3_put_options {
     metadata meta{};
@@ -132,12 +139,14 @@ public:
         query_list query; // decoded
         net::header_list headers;
         net::shared_body body; // shared by every attempt's signed request: no copies
+        std::optional<net::file_range> body_file; // instead of body: sent from the file
         // Digests of body when the caller computed them already; else computed here.
         std::string body_sha256_hex{};
         std::string body_md5_base64{};
 
         void set_body(s3_body digested) {
             body = net::shared_body(std::move(digested.bytes));
+            body_file = std::move(digested.file);
             body_sha256_hex = std::move(digested.sha256_hex);
             body_md5_base64 = std::move(digested.md5_base64);
         }

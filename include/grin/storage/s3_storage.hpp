@@ -7,10 +7,12 @@
 // Writes: an object_writer stages the bytes in a temporary file under `staging_dir` (the
 // decrypted archive arrives piece by piece while it is being decrypted; S3 wants sizes
 // and, for multipart, parts of at least 5 MiB) and uploads at commit: one PutObject up to
-// `multipart_threshold`, else a multipart upload whose parts are read from the staged
-// file `parallel_parts` at a time (memory: parallel_parts x part size), completed only
-// when every part is stored, and aborted on any failure so that no orphan parts are left
-// to be billed. The staged file is removed after commit or abort.
+// `multipart_threshold`, else a multipart upload of `parallel_parts` parts at a time,
+// completed only when every part is stored, and aborted on any failure so that no orphan
+// parts are left to be billed. Bodies are streamed from the staged file (hashed in one
+// read on a file thread, then sent chunk by chunk): memory is one 256 KiB chunk per
+// request in flight, whatever the object or part size. The staged file is removed after
+// commit or abort.
 //
 // Durability: commit returns after S3 confirmed the object (PutObject 200, or
 // CompleteMultipartUpload without an error body).

@@ -100,6 +100,55 @@ TEST_F(client, download_streams_a_large_body_in_bounded_chunks) {
     EXPECT_GE(outcome.chunks, payload.size() / net::download_chunk_size);
 }
 
+TEST_F(client, file_body_sends_exactly_its_range_in_chunks) {
+    // Past one 256 KiB chunk, from an offset, and twice on one kept-alive connection.
+    std::string content = random_bytes(3 * net::download_chunk_size + 1000);
+    auto file = certificates / "part.bin";
+    std::ofstream(file, std::ios::binary) << content;
+    std::vector<std::string> received;
+    respond = [&received](const net::server_request& request, int) {
+        received.push_back(request.body);
+        net::server_response response;
+        response.body = request.header("content-length").value_or("none");
+        return response;
+    };
+    start_server();
+    net::https_pool shared(io.get_executor(), trusting_pool_params());
+    const std::uint64_t offset = 12'345;
+    const std::uint64_t length = 2 * net::download_chunk_size + 777;
+    for (int round = 0; round < 2; ++round) {
+        net::http_request request = get(url("/bucket/key"));
+        request.method = "PUT";
+        request.body_file = net::file_range{.path = file, .offset = offset, .length = length};
+        auto response = run(send_one(shared, request, {}));
+        EXPECT_EQ(response.status, 200);
+        EXPECT_EQ(response.body, std::to_string(length));
+    }
+    ASSERT_EQ(received.size(), 2u);
+    EXPECT_TRUE(received[0] == content.substr(offset, length)) << received[0].size();
+    EXPECT_TRUE(received[1] == received[0]);
+    EXPECT_EQ(shared.stats().connections_opened, 1u);
+}
+
+TEST_F(client, file_body_shorter_than_its_range_fails_naming_the_file) {
+    auto file = certificates / "short.bin";
+    std::ofstream(file, std::ios::binary) << std::string(1000, 'x');
+    respond = [](const net::server_request&, int) { return net::server_response{}; };
+    start_server();
+    net::https_pool shared(io.get_executor(), trusting_pool_params());
+    net::http_request request = get(url("/bucket/key"));
+    request.method = "PUT";
+    request.body_file = net::file_range{.path = file, .offset = 0, .length = 5000};
+    auto failure = expect_error([&] { run(send_one(shared, request, {})); });
+    EXPECT_EQ(failure.context().step, "write");
+    EXPECT_NE(std::string(failure.what()).find("short.bin"), std::string::npos) << failure.what();
+    EXPECT_NE(std::string(failure.what()).find("shrank"), std::string::npos) << failure.what();
+
+    request.body_file->path = certificates / "missing.bin";
+    auto missing = expect_error([&] { run(send_one(shared, request, {})); });
+    EXPECT_NE(std::string(missing.what()).find("missing.bin"), std::string::npos) << missing.what();
+}
+
 TEST_F(client, error_status_bodies_are_collected_not_streamed) {
     respond = [](const net::server_request&, int) {
         net::server_response response;

@@ -29,6 +29,23 @@ TEST(digest, hmac_sha256_rfc4231_case_2) {
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(digest, body_hasher_in_pieces_equals_the_one_shot_digests) {
+    std::string body;
+    for (int i = 0; i < 300'000; ++i)
+        body += static_cast<char>(i * 7919 % 251);
+    body_hasher hasher;
+    for (std::size_t at = 0; at < body.size(); at += 65'537)
+        hasher.update(std::string_view(body).substr(at, 65'537));
+    body_digests digests = hasher.finish();
+    EXPECT_EQ(digests.sha256_hex, sha256_hex(body));
+    EXPECT_EQ(digests.md5_base64, md5_base64(body));
+
+    body_hasher empty;
+    body_digests none = empty.finish();
+    EXPECT_EQ(none.sha256_hex, sha256_hex(""));
+    EXPECT_EQ(none.md5_base64, "1B2M2Y8AsgTpgAmY7PhCfg==");
+}
+
 TEST(digest, hex_lower_of_bytes) {
     EXPECT_EQ(hex_lower(std::string("\x00\x0f\xf0\xff", 4)), "000ff0ff");
     EXPECT_EQ(hex_lower(""), "");
