@@ -31,7 +31,7 @@ TEST(digest, hmac_sha256_rfc4231_case_2) {
 
 TEST(digest, body_hasher_in_pieces_equals_the_one_shot_digests) {
     std::string body;
-    for (int i = 0; i < 300'000; ++i)
+    for (std::uint64_t i = 0; i < 300'000; ++i)
         body += static_cast<char>(i * 7919 % 251);
     body_hasher hasher;
     for (std::size_t at = 0; at < body.size(); at += 65'537)
