@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <numeric>
 #include <vector>
 
 #include "fail.hpp"
@@ -45,29 +46,70 @@ public:
     }
 
     void run(std::uint8_t digest_a[20], std::uint8_t digest_b[20]) {
-        std::uint32_t a[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-        std::uint32_t b[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-        std::uint64_t length_b = total_ + 1;
-        // B's first block is the zero byte and the first 63 pattern bytes.
+        start();
+        advance(joint_left());
+        finish(digest_a, digest_b);
+    }
+
+    // Block 0 of both lanes (B's begins with its zero byte). Blocks 1..joint-1 of the two
+    // lanes are the bulk (advance, or the four-lane run), then finish() does the tails.
+    void start() {
+        static constexpr std::uint32_t initial[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+                                                     0xC3D2E1F0};
+        std::copy_n(initial, 5, a_);
+        std::copy_n(initial, 5, b_);
+        joint_ = std::min(total_ / 64, (total_ + 1) / 64);
+        done_ = 0;
+        if (joint_ == 0)
+            return;
         std::uint8_t first_b[64];
         first_b[0] = 0;
         for (std::size_t i = 1; i < 64; ++i)
             first_b[i] = byte_a(i - 1);
-        std::uint64_t joint = std::min(total_ / 64, length_b / 64);
-        if (joint > 0) {
-            detail::sha1_compress_x2(a, pattern_.data(), b, first_b, 1);
-            for (std::uint64_t done = 1; done < joint;) {
-                std::uint64_t n = std::min<std::uint64_t>(joint - done, window / 64);
-                std::uint64_t pos = done * 64;
-                detail::sha1_compress_x2(a, pattern_.data() + pos % unit_size_, b,
-                                         pattern_.data() + (pos - 1) % unit_size_,
-                                         static_cast<std::size_t>(n));
-                done += n;
-            }
-        }
-        finish(a, joint * 64, total_, false, digest_a);
-        finish(b, joint * 64, length_b, true, digest_b);
+        detail::sha1_compress_x2(a_, pattern_.data(), b_, first_b, 1);
         OPENSSL_cleanse(first_b, sizeof first_b);
+        done_ = 1;
+    }
+
+    std::uint64_t joint_left() const noexcept { return joint_ - done_; }
+
+    void advance(std::uint64_t blocks) {
+        for (std::uint64_t end = done_ + blocks; done_ < end;) {
+            std::uint64_t n = std::min<std::uint64_t>(end - done_, window / 64);
+            std::uint64_t pos = done_ * 64;
+            detail::sha1_compress_x2(a_, pattern_.data() + pos % unit_size_, b_,
+                                     pattern_.data() + (pos - 1) % unit_size_,
+                                     static_cast<std::size_t>(n));
+            done_ += n;
+        }
+    }
+
+    // Block k (k >= 1) of lane A starts at pattern offset 64k mod unit, of lane B at
+    // 64k - 1 mod unit: both repeat every period() blocks.
+    std::size_t period() const noexcept { return unit_size_ / std::gcd(unit_size_, 64); }
+
+    // The four-lane chains of this S2K (its two lanes), at the current block.
+    void chains(detail::sha1_chain out[2],
+                std::vector<detail::sha1_schedule>& lane_a,
+                std::vector<detail::sha1_schedule>& lane_b) {
+        const std::size_t q = period();
+        lane_a.resize(q);
+        lane_b.resize(q);
+        for (std::size_t j = 0; j < q; ++j) {
+            detail::sha1_schedule_block(pattern_.data() + (64 * j) % unit_size_, lane_a[j]);
+            detail::sha1_schedule_block(pattern_.data() + (64 * j + unit_size_ - 1) % unit_size_,
+                                        lane_b[j]);
+        }
+        out[0] = {a_, lane_a.data(), q, static_cast<std::size_t>(done_ % q)};
+        out[1] = {b_, lane_b.data(), q, static_cast<std::size_t>(done_ % q)};
+    }
+
+    // After the four-lane run moved the states `blocks` blocks on.
+    void skip(std::uint64_t blocks) noexcept { done_ += blocks; }
+
+    void finish(std::uint8_t digest_a[20], std::uint8_t digest_b[20]) {
+        finish(a_, joint_ * 64, total_, false, digest_a);
+        finish(b_, joint_ * 64, total_ + 1, true, digest_b);
     }
 
 private:
@@ -114,13 +156,113 @@ private:
     std::size_t unit_size_;
     std::uint64_t total_;
     wiped_buffer pattern_;
+    std::uint32_t a_[5] = {};
+    std::uint32_t b_[5] = {};
+    std::uint64_t joint_ = 0;
+    std::uint64_t done_ = 0;
 };
+
+// salt||passphrase (the S2K's unit), laid out repeated a whole number of times in one
+// block (wiped: it is the passphrase), and the number of bytes the S2K hashes.
+struct s2k_input {
+    s2k_input(const s2k_spec& spec, std::string_view passphrase)
+        : salt_size(spec.type == 0 ? 0 : spec.salt.size())
+        , unit(salt_size + passphrase.size())
+        , total(spec.type == 3 ? std::max<std::uint64_t>(spec.count, unit) : unit)
+        , repeats(unit == 0 ? 1 : std::max<std::size_t>(1, block_target / unit))
+        , block(std::max<std::size_t>(unit * repeats, 1)) {
+        // Every block (and a prefix of it, for the remainder) continues the sequence exactly.
+        for (std::size_t r = 0; r < repeats && unit > 0; ++r) {
+            std::copy_n(spec.salt.data(), salt_size, block.data() + r * unit);
+            std::copy_n(reinterpret_cast<const std::uint8_t*>(passphrase.data()), passphrase.size(),
+                        block.data() + r * unit + salt_size);
+        }
+    }
+    std::size_t block_size() const noexcept { return unit * repeats; }
+
+    std::size_t salt_size;
+    std::size_t unit;
+    std::uint64_t total;
+    std::size_t repeats;
+    wiped_buffer block;
+};
+
+void check_supported(const s2k_spec& spec) {
+    if (spec.type != 0 && spec.type != 1 && spec.type != 3)
+        detail::fail("unsupported S2K type " + std::to_string(spec.type));
+}
+
+// gpg's default kind on SHA-NI: SHA-1, a key of 21..40 bytes (two hash contexts), a count
+// large enough for the two-lane code.
+bool two_lane_fits(const s2k_spec& spec, const s2k_input& input, std::size_t key_size) {
+    return spec.hash == 2 && input.unit > 0 && key_size > 20 && key_size <= 40 &&
+           input.total >= block_target && detail::have_sha_ni();
+}
+
+void take_two_lane_key(std::uint8_t digest_a[20],
+                       std::uint8_t digest_b[20],
+                       std::span<std::uint8_t> key) {
+    std::copy_n(digest_a, 20, key.data());
+    std::copy_n(digest_b, key.size() - 20, key.data() + 20);
+    OPENSSL_cleanse(digest_a, 20);
+    OPENSSL_cleanse(digest_b, 20);
+}
+
+// Largest schedule period (blocks) the pair path precomputes: 320 bytes per block and lane.
+constexpr std::size_t max_pair_period = 512;
+
+// Two S2Ks of the two-lane kind at once: their four SHA-1 chains run together for the
+// blocks both still have (sha1_rounds_x4), then each finishes alone.
+void derive_pair(const key_request& one, const key_request& two) {
+    s2k_input in_one(one.spec, one.passphrase);
+    s2k_input in_two(two.spec, two.passphrase);
+    two_lane_sha1 first(in_one.block.data(), in_one.unit, in_one.total);
+    two_lane_sha1 second(in_two.block.data(), in_two.unit, in_two.total);
+    first.start();
+    second.start();
+    std::uint64_t shared = std::min(first.joint_left(), second.joint_left());
+    if (shared > 0) {
+        std::vector<detail::sha1_schedule> lanes[4];
+        detail::sha1_chain chains[4];
+        first.chains(chains, lanes[0], lanes[1]);
+        second.chains(chains + 2, lanes[2], lanes[3]);
+        detail::sha1_rounds_x4(chains, static_cast<std::size_t>(shared));
+        first.skip(shared);
+        second.skip(shared);
+        for (auto& lane : lanes) // the schedules are the passphrase, expanded
+            OPENSSL_cleanse(lane.data(), lane.size() * sizeof(detail::sha1_schedule));
+    }
+    first.advance(first.joint_left());
+    second.advance(second.joint_left());
+    std::uint8_t a[20], b[20];
+    first.finish(a, b);
+    take_two_lane_key(a, b, one.key);
+    second.finish(a, b);
+    take_two_lane_key(a, b, two.key);
+}
 
 } // namespace
 
+void derive_keys(std::span<const key_request> requests) {
+    std::vector<const key_request*> pairable;
+    for (const auto& request : requests) {
+        check_supported(request.spec);
+        s2k_input input(request.spec, request.passphrase);
+        if (two_lane_fits(request.spec, input, request.key.size()) &&
+            input.unit / std::gcd(input.unit, std::size_t{64}) <= max_pair_period)
+            pairable.push_back(&request);
+        else
+            derive_key(request.spec, request.passphrase, request.key);
+    }
+    std::size_t i = 0;
+    for (; i + 1 < pairable.size(); i += 2)
+        derive_pair(*pairable[i], *pairable[i + 1]);
+    if (i < pairable.size())
+        derive_key(pairable[i]->spec, pairable[i]->passphrase, pairable[i]->key);
+}
+
 void derive_key(const s2k_spec& spec, std::string_view passphrase, std::span<std::uint8_t> key) {
-    if (spec.type != 0 && spec.type != 1 && spec.type != 3)
-        detail::fail("unsupported S2K type " + std::to_string(spec.type));
+    check_supported(spec);
     md_ptr md = fetch_hash(spec.hash);
     if (!md)
         detail::fail("unsupported S2K hash algorithm " + std::to_string(spec.hash) + " (" +
@@ -130,32 +272,16 @@ void derive_key(const s2k_spec& spec, std::string_view passphrase, std::span<std
         detail::fail("out of memory in S2K");
     auto digest_size = static_cast<std::size_t>(EVP_MD_get_size(md.get()));
 
-    std::size_t salt_size = spec.type == 0 ? 0 : spec.salt.size();
-    std::size_t unit = salt_size + passphrase.size();
-    std::uint64_t total = unit;
-    if (spec.type == 3)
-        total = std::max<std::uint64_t>(spec.count, unit);
-
-    // One block = salt||passphrase repeated a whole number of times, so every block (and a
-    // prefix of it, for the remainder) continues the sequence exactly.
-    std::size_t repeats = unit == 0 ? 1 : std::max<std::size_t>(1, block_target / unit);
-    wiped_buffer block(std::max<std::size_t>(unit * repeats, 1));
-    for (std::size_t r = 0; r < repeats && unit > 0; ++r) {
-        std::copy_n(spec.salt.data(), salt_size, block.data() + r * unit);
-        std::copy_n(reinterpret_cast<const std::uint8_t*>(passphrase.data()), passphrase.size(),
-                    block.data() + r * unit + salt_size);
-    }
-    std::size_t block_size = unit * repeats;
+    s2k_input input(spec, passphrase);
+    const std::uint64_t total = input.total;
+    const std::size_t block_size = input.block_size();
+    wiped_buffer& block = input.block;
 
     std::uint8_t digest[EVP_MAX_MD_SIZE];
-    if (spec.hash == 2 && unit > 0 && key.size() > 20 && key.size() <= 40 &&
-        total >= block_target && detail::have_sha_ni()) {
+    if (two_lane_fits(spec, input, key.size())) {
         std::uint8_t second[20];
-        two_lane_sha1(block.data(), unit, total).run(digest, second);
-        std::copy_n(digest, 20, key.data());
-        std::copy_n(second, key.size() - 20, key.data() + 20);
-        OPENSSL_cleanse(digest, sizeof digest);
-        OPENSSL_cleanse(second, sizeof second);
+        two_lane_sha1(block.data(), input.unit, total).run(digest, second);
+        take_two_lane_key(digest, second, key);
         return;
     }
     static const std::uint8_t zeros[64] = {};

@@ -93,6 +93,49 @@ TEST(crypto_s2k, two_context_sha1_matches_reference_at_odd_lengths) {
     }
 }
 
+// derive_keys runs two gpg-default requests as one four-chain batch: every key must equal
+// the reference, whatever the two requests' counts (the shorter one stops sharing first),
+// periods (unit 9..108 bytes: 1 to 27 distinct blocks per lane) and key sizes; requests of
+// other kinds in the same batch take the single path.
+TEST(crypto_s2k, batched_keys_match_reference) {
+    const std::vector<std::uint32_t> counts = {65536u, 65536u + 63u, 131072u + 1u, 1000003u};
+    const std::vector<std::size_t> pass_sizes = {1u, 24u, 33u, 56u, 100u};
+    int pairs = 0;
+    for (std::size_t c1 = 0; c1 < counts.size(); ++c1) {
+        for (std::size_t p1 = 0; p1 < pass_sizes.size(); ++p1) {
+            const std::uint32_t count_2 = counts[(c1 + p1) % counts.size()];
+            const std::size_t pass_size_2 = pass_sizes[(p1 + 2) % pass_sizes.size()];
+            std::string pass_1(pass_sizes[p1], 'a'), pass_2(pass_size_2, 'b');
+            for (std::size_t i = 0; i < pass_1.size(); ++i)
+                pass_1[i] = static_cast<char>('a' + (i * 5) % 26);
+            s2k_spec one{.type = 3, .hash = 2, .salt = {1, 3, 5, 7, 9, 11, 13, 15}};
+            one.count = counts[c1];
+            s2k_spec two{.type = 3, .hash = 2, .salt = {2, 4, 6, 8, 10, 12, 14, 16}};
+            two.count = count_2;
+            s2k_spec other{.type = 3, .hash = 8, .salt = {7, 7, 7, 7, 7, 7, 7, 7}};
+            other.count = 70000;
+            std::vector<std::uint8_t> key_1(32), key_2(c1 % 2 ? 24 : 32), key_3(32);
+            std::vector<grin::crypto::key_request> batch = {
+                {one, pass_1, key_1}, {other, pass_1, key_3}, {two, pass_2, key_2}};
+            grin::crypto::derive_keys(batch);
+            EXPECT_EQ(key_1, reference_s2k(one, pass_1, 32)) << counts[c1] << " " << pass_sizes[p1];
+            EXPECT_EQ(key_2, reference_s2k(two, pass_2, key_2.size()))
+                << count_2 << " " << pass_size_2;
+            EXPECT_EQ(key_3, reference_s2k(other, pass_1, 32));
+            ++pairs;
+        }
+    }
+    EXPECT_EQ(pairs, 20);
+    // An odd one out and an empty batch.
+    s2k_spec single{.type = 3, .hash = 2, .salt = {1, 1, 1, 1, 1, 1, 1, 1}};
+    single.count = 65011712;
+    std::vector<std::uint8_t> key(32);
+    std::vector<grin::crypto::key_request> lone = {{single, "pass", key}};
+    grin::crypto::derive_keys(lone);
+    EXPECT_EQ(key, reference_s2k(single, "pass", 32));
+    grin::crypto::derive_keys({});
+}
+
 TEST(crypto_s2k, unknown_hash_and_type_are_errors) {
     s2k_spec spec;
     spec.type = 3;
