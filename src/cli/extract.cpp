@@ -70,7 +70,13 @@ int run_extract(const extract_options& options) {
     }
 
     std::uint64_t processed = 0, pages = 0, failures = 0;
-    for (const auto& input : options.inputs) {
+    // Keys are derived two at a time, ahead of their inputs (two cost about one).
+    std::vector<std::shared_ptr<const crypto::derived_key>> derived(options.inputs.size());
+    std::size_t looked_ahead = 0;
+    for (std::size_t index = 0; index < options.inputs.size(); ++index) {
+        const std::string& input = options.inputs[index];
+        if (key && index >= looked_ahead)
+            looked_ahead = process::derive_keys_ahead(options.inputs, index, *key, derived);
         std::filesystem::path target;
         if (!options.output.empty()) {
             target = options.output;
@@ -80,7 +86,8 @@ int run_extract(const extract_options& options) {
                       (options.uncompressed ? "_ocr.jsonl" : "_ocr.jsonl.gz"));
         }
         try {
-            process::ocr_extract_result result = process::extract_ocr(input, key ? &*key : nullptr);
+            process::ocr_extract_result result =
+                process::extract_ocr(input, key ? &*key : nullptr, std::move(derived[index]));
             // Whole or not at all: a temporary beside the target, renamed on success.
             if (gz_name(target))
                 write_file_atomically(target, result.jsonl_gz);

@@ -35,6 +35,10 @@ public:
         info_.compression = "none";
     }
 
+    void use_derived_key(std::shared_ptr<const derived_key> key) {
+        options_.derived = std::move(key);
+    }
+
     void update(bytes_view data) {
         check_usable();
         try {
@@ -151,7 +155,8 @@ public:
                          std::to_string(data[0]));
                 if (skesks_.empty())
                     throw detail::fallback_signal{"no passphrase session key packet"};
-                seipd_ = std::make_unique<detail::seipd_layer>(std::move(skesks_), key_, context_);
+                seipd_ = std::make_unique<detail::seipd_layer>(std::move(skesks_), key_,
+                                                               options_.derived, context_);
                 data = data.subspan(1);
             }
             if (!data.empty())
@@ -248,6 +253,10 @@ decryptor::decryptor(const passphrase& key, sink output, decrypt_options options
 decryptor::decryptor(decryptor&&) noexcept = default;
 decryptor& decryptor::operator=(decryptor&&) noexcept = default;
 decryptor::~decryptor() = default;
+
+void decryptor::use_derived_key(std::shared_ptr<const derived_key> key) {
+    impl_->use_derived_key(std::move(key));
+}
 
 void decryptor::update(bytes_view ciphertext) {
     impl_->update(ciphertext);

@@ -15,8 +15,15 @@ constexpr std::size_t mdc_size = 22; // 0xD3 0x14 + SHA-1
 constexpr std::size_t max_prefix = 18;
 } // namespace
 
-seipd_layer::seipd_layer(std::vector<skesk> keys, const passphrase& pass, layer_context& context)
-    : keys_(std::move(keys)), passphrase_(pass), context_(context), inner_(context, 0) {}
+seipd_layer::seipd_layer(std::vector<skesk> keys,
+                         const passphrase& pass,
+                         std::shared_ptr<const derived_key> derived,
+                         layer_context& context)
+    : keys_(std::move(keys))
+    , passphrase_(pass)
+    , derived_(std::move(derived))
+    , context_(context)
+    , inner_(context, 0) {}
 
 seipd_layer::~seipd_layer() {
     EVP_MD_CTX_free(mdc_);
@@ -40,7 +47,7 @@ void seipd_layer::feed(bytes_view data) {
 
 void seipd_layer::open_session() {
     for (const auto& packet : keys_) {
-        auto session = derive_session_key(packet, passphrase_);
+        auto session = derive_session_key(packet, passphrase_, derived_.get());
         if (!session)
             continue;
         std::size_t block = cipher_block_size(session->cipher);

@@ -27,7 +27,10 @@ namespace grin::crypto::detail {
 
 class seipd_layer {
 public:
-    seipd_layer(std::vector<skesk> keys, const passphrase& pass, layer_context& context);
+    seipd_layer(std::vector<skesk> keys,
+                const passphrase& pass,
+                std::shared_ptr<const derived_key> derived,
+                layer_context& context);
     ~seipd_layer();
     seipd_layer(const seipd_layer&) = delete;
     seipd_layer& operator=(const seipd_layer&) = delete;
@@ -45,6 +48,7 @@ private:
 
     std::vector<skesk> keys_;
     const passphrase& passphrase_;
+    std::shared_ptr<const derived_key> derived_;
     layer_context& context_;
     std::vector<std::uint8_t> prefix_;
     std::size_t block_size_ = 0;

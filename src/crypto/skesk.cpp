@@ -69,11 +69,15 @@ session_key::~session_key() {
         OPENSSL_cleanse(key.data(), key.size());
 }
 
-std::optional<session_key> derive_session_key(const skesk& packet, const passphrase& pass) {
+std::optional<session_key>
+derive_session_key(const skesk& packet, const passphrase& pass, const derived_key* ahead) {
     session_key derived;
     derived.cipher = packet.cipher;
     derived.key.resize(cipher_key_size(packet.cipher));
-    derive_key(packet.s2k, pass.view(), derived.key);
+    if (ahead && ahead->spec == packet.s2k && ahead->key.size() == derived.key.size())
+        std::copy(ahead->key.begin(), ahead->key.end(), derived.key.begin());
+    else
+        derive_key(packet.s2k, pass.view(), derived.key);
     if (packet.encrypted_key.empty())
         return derived;
 
@@ -102,3 +106,66 @@ std::optional<session_key> derive_session_key(const skesk& packet, const passphr
 }
 
 } // namespace grin::crypto::detail
+
+namespace grin::crypto {
+namespace {
+
+// Collects the first SKESK body; stops the reader (by throwing) once it is complete or
+// when the stream starts with anything else.
+class first_skesk_finder final : public packet_handler {
+public:
+    struct stop {};
+
+    void on_packet_begin(int tag, std::optional<std::uint64_t>) override {
+        if (tag != tag::skesk && tag != tag::marker)
+            throw stop{};
+        tag_ = tag;
+    }
+    void on_packet_body(bytes_view data) override {
+        if (tag_ == tag::skesk) {
+            if (body.size() + data.size() > 1024)
+                throw stop{};
+            body.insert(body.end(), data.begin(), data.end());
+        }
+    }
+    void on_packet_end() override {
+        if (tag_ == tag::skesk) {
+            complete = true;
+            throw stop{};
+        }
+    }
+
+    std::vector<std::uint8_t> body;
+    bool complete = false;
+
+private:
+    int tag_ = 0;
+};
+
+} // namespace
+
+derived_key::~derived_key() {
+    if (!key.empty())
+        OPENSSL_cleanse(key.data(), key.size());
+}
+
+std::optional<s2k_need> find_first_s2k(bytes_view prefix) {
+    first_skesk_finder finder;
+    try {
+        packet_reader reader(finder, "file");
+        reader.feed(prefix);
+    } catch (const first_skesk_finder::stop&) {
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (!finder.complete)
+        return std::nullopt;
+    try {
+        detail::skesk packet = detail::parse_skesk(finder.body);
+        return s2k_need{.spec = packet.s2k, .key_size = cipher_key_size(packet.cipher)};
+    } catch (...) { // fallback_signal or grin::error: the decryptor will say what it is
+        return std::nullopt;
+    }
+}
+
+} // namespace grin::crypto

@@ -31,8 +31,10 @@ struct session_key {
     ~session_key();
 };
 
-// Runs the S2K (the expensive step). nullopt when an encrypted session key decrypts to
-// nonsense, which means a wrong passphrase.
-std::optional<session_key> derive_session_key(const skesk& packet, const passphrase& key);
+// Runs the S2K (the expensive step), or takes `derived` when it was derived ahead for
+// exactly this packet's S2K and key size. nullopt when an encrypted session key decrypts
+// to nonsense, which means a wrong passphrase.
+std::optional<session_key>
+derive_session_key(const skesk& packet, const passphrase& key, const derived_key* derived);
 
 } // namespace grin::crypto::detail

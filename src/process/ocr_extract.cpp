@@ -127,7 +127,51 @@ std::string barcode_of_input(const std::filesystem::path& input) {
     return name;
 }
 
-ocr_extract_result extract_ocr(const std::filesystem::path& input, const crypto::passphrase* key) {
+std::size_t derive_keys_ahead(const std::vector<std::string>& inputs,
+                              std::size_t from,
+                              const crypto::passphrase& key,
+                              std::vector<std::shared_ptr<const crypto::derived_key>>& keys) {
+    std::vector<std::size_t> which;
+    std::vector<std::shared_ptr<crypto::derived_key>> derived;
+    std::vector<crypto::key_request> requests;
+    std::size_t next = from;
+    for (; next < inputs.size() && which.size() < 2; ++next) {
+        std::optional<crypto::s2k_need> need;
+        try {
+            if (detect_input(inputs[next]) != input_kind::encrypted)
+                continue;
+            std::ifstream file(inputs[next], std::ios::binary);
+            std::vector<std::uint8_t> prefix(512);
+            file.read(reinterpret_cast<char*>(prefix.data()),
+                      static_cast<std::streamsize>(prefix.size()));
+            prefix.resize(static_cast<std::size_t>(file.gcount()));
+            need = crypto::find_first_s2k(prefix);
+        } catch (const grin::error&) {
+            continue; // reported when its turn comes
+        }
+        if (!need)
+            continue;
+        auto slot = std::make_shared<crypto::derived_key>();
+        slot->spec = need->spec;
+        slot->key.resize(need->key_size);
+        which.push_back(next);
+        derived.push_back(slot);
+    }
+    for (const auto& slot : derived)
+        requests.push_back({slot->spec, key.view(), slot->key});
+    try {
+        crypto::derive_keys(requests);
+    } catch (const grin::error&) {
+        return next; // the decryptors derive (and report) on their own
+    }
+    for (std::size_t i = 0; i < which.size(); ++i)
+        keys.at(which[i]) = derived[i];
+    return next;
+}
+
+ocr_extract_result extract_ocr(const std::filesystem::path& input,
+                               const crypto::passphrase* key,
+                               std::shared_ptr<const crypto::derived_key> derived) {
     const std::string barcode = barcode_of_input(input);
     const input_kind kind = detect_input(input);
     if (kind == input_kind::directory)
@@ -144,6 +188,7 @@ ocr_extract_result extract_ocr(const std::filesystem::path& input, const crypto:
     crypto::decryptor decryptor(*key, [&processor](crypto::bytes_view plaintext) {
         processor.update(archive::bytes_view(plaintext.data(), plaintext.size()));
     });
+    decryptor.use_derived_key(std::move(derived));
     stream_file(input, barcode, [&](archive::bytes_view piece) {
         decryptor.update(crypto::bytes_view(piece.data(), piece.size()));
     });

@@ -2,6 +2,7 @@
 #include <grin/net/run_on.hpp>
 #include <grin/sync/archive_transfer.hpp>
 #include <grin/sync/failure_info.hpp>
+#include <grin/sync/key_deriver.hpp>
 #include <grin/sync/sync_metrics.hpp>
 
 #include <boost/asio/post.hpp>
@@ -78,6 +79,7 @@ struct transfer_state {
     std::unique_ptr<storage::object_writer> writer;
     std::shared_ptr<piece_job> job;
     std::size_t piece_bytes = 256 * 1024;
+    bool key_asked = false; // the S2K key was asked of services.keys (or need not be)
     // Set when the body sink failed, so that the error is not mistaken for a network one.
     std::exception_ptr sink_failure;
     transfer_phase sink_phase = transfer_phase::download;
@@ -144,12 +146,37 @@ void start_piece(transfer_state* state) {
     });
 }
 
+// Bytes enough for the passphrase packet at the start of an archive (gpg's is 13-60).
+constexpr std::size_t s2k_prefix_bytes = 512;
+
+// Once per transfer, before the first piece is decrypted: when the archive starts with a
+// native passphrase packet, its key is derived by services.keys (in a batch with another
+// book's when both wait) and handed to the decryptor. Otherwise, or without a deriver,
+// the decryptor derives the key itself.
+asio::awaitable<void> ask_for_key(transfer_state* state) {
+    if (state->key_asked)
+        co_return;
+    state->key_asked = true;
+    if (!state->services.keys)
+        co_return;
+    auto need = crypto::find_first_s2k(as_bytes(state->ciphertext));
+    if (!need)
+        co_return;
+    state->sink_phase = transfer_phase::decrypt;
+    auto derive = state->services.keys->derive(*need);
+    derived_key_result derived = co_await std::move(derive);
+    state->cpu_ns += derived.cpu_time.count();
+    state->decryptor.use_derived_key(std::move(derived.key));
+}
+
 asio::awaitable<void> take_piece(transfer_state* state, std::string_view piece) {
     try {
         state->services.disk.note_bytes(piece.size());
         // Copied: the HTTP layer reuses its buffer for the next read, which overlaps with
         // the decryption of this piece.
         state->ciphertext.append(piece);
+        if (!state->key_asked && state->ciphertext.size() >= s2k_prefix_bytes)
+            co_await ask_for_key(state);
         if (state->ciphertext.size() >= state->piece_bytes) {
             co_await finish_piece(state);
             start_piece(state);
@@ -192,6 +219,7 @@ asio::awaitable<transfer_result> run_transfer(transfer_state* state, transfer_re
 
     try {
         co_await finish_piece(state);
+        co_await ask_for_key(state);
         state->sink_phase = transfer_phase::decrypt;
         if (state->services.metrics)
             state->services.metrics->cpu_job_posted();

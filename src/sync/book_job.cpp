@@ -387,7 +387,8 @@ private:
                                                         .extract_ocr = c_.options.extract_ocr,
                                                         .extract_marc = c_.options.extract_marc},
                                          .piece_bytes = c_.options.piece_bytes};
-                transfer_services services{c_.grin, c_.store, c_.key, c_.cpu, c_.disk, c_.metrics};
+                transfer_services services{c_.grin, c_.store,   c_.key, c_.cpu,
+                                           c_.disk, c_.metrics, c_.keys};
                 const auto started = std::chrono::steady_clock::now();
                 try {
                     auto transfer = transfer_archive(services, std::move(request));

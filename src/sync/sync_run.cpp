@@ -364,6 +364,7 @@ int run_sync(const sync_run_params& params) {
     metrics::watch_pool(registry, pool);
     metrics::watch_database(registry, database);
     sync_metrics book_metrics(registry);
+    key_deriver keys(io.get_executor(), cpu.get_executor(), key, cores, &book_metrics);
     const std::filesystem::path staging = settings.staging_dir
                                               ? std::filesystem::path(*settings.staging_dir)
                                               : params.run_dir / "staging";
@@ -420,7 +421,8 @@ int run_sync(const sync_run_params& params) {
                              .tasks = tasks,
                              .processing = processing,
                              .plan = {},
-                             .metrics = &book_metrics};
+                             .metrics = &book_metrics,
+                             .keys = &keys};
     if (params.dry_run)
         context.plan = [&out](const std::string& line) { out.print("  " + line, false); };
 
@@ -495,6 +497,8 @@ int run_sync(const sync_run_params& params) {
     cpu.join();
     files.join();
     database.stop();
+    log::debug("S2K keys derived ahead: " + std::to_string(keys.keys_derived()) + ", " +
+               std::to_string(keys.keys_derived_in_pairs()) + " of them in pairs");
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     if (!finished) {
         // The loop was stopped with books still suspended: their frames point into the

@@ -32,6 +32,7 @@
 // stderr (RNP_LOG, compiled in without NDEBUG), which no per-ffi setting can redirect.
 #include <grin/crypto/packet_reader.hpp>
 #include <grin/crypto/passphrase.hpp>
+#include <grin/crypto/s2k.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -49,6 +50,9 @@ struct decrypt_options {
     // Upper bound on the iterated S2K's byte count; the OpenPGP maximum by default. Lower it
     // to bound the CPU a single file can cost (the fuzzer does).
     std::uint32_t max_s2k_count = 65011712;
+    // A key derived ahead (find_first_s2k + derive_keys): used instead of running the S2K
+    // when the file's S2K is exactly its spec; ignored otherwise.
+    std::shared_ptr<const derived_key> derived;
 };
 
 struct decrypt_info {
@@ -75,6 +79,10 @@ public:
     decryptor(decryptor&&) noexcept;
     decryptor& operator=(decryptor&&) noexcept;
     ~decryptor();
+
+    // Hands over a key derived ahead (see decrypt_options::derived); call it before the
+    // passphrase packet has been fed, i.e. before the first update().
+    void use_derived_key(std::shared_ptr<const derived_key> key);
 
     void update(bytes_view ciphertext);
     // Ends the input, verifies the MDC; only after this returns is the plaintext good.

@@ -10,8 +10,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace grin::crypto {
 
@@ -20,6 +22,8 @@ struct s2k_spec {
     int hash = 0; // OpenPGP hash algorithm number
     std::array<std::uint8_t, 8> salt{};
     std::uint32_t count = 0; // bytes to hash (decoded), type 3 only
+
+    bool operator==(const s2k_spec&) const = default;
 };
 
 // The one-byte coded count of RFC 4880 3.7.1.3 decoded into bytes.
@@ -44,5 +48,29 @@ struct key_request {
 // SHA-NI: their four hash chains take about as long as one request's two (sha1_x2.hpp), so
 // a batch of two costs about half the CPU per key. Throws like derive_key().
 void derive_keys(std::span<const key_request> requests);
+
+// A key derived before the decryptor needed it (the sync derives keys in batches), with
+// the S2K it came from; the decryptor uses it only for exactly that S2K. Wiped on
+// destruction.
+struct derived_key {
+    s2k_spec spec;
+    std::vector<std::uint8_t> key;
+    derived_key() = default;
+    derived_key(const derived_key&) = delete;
+    derived_key& operator=(const derived_key&) = delete;
+    ~derived_key();
+};
+
+// The S2K that the first passphrase packet (SKESK v4) at the start of a file needs, and
+// the size of the key it must produce.
+struct s2k_need {
+    s2k_spec spec;
+    std::size_t key_size = 0;
+};
+
+// Reads the packets at the start of `prefix` (the first bytes of a file; marker packets
+// are skipped). nullopt when they are not a native SKESK, or not complete in `prefix`:
+// the decryptor then derives its key itself. Never throws for malformed input.
+std::optional<s2k_need> find_first_s2k(bytes_view prefix);
 
 } // namespace grin::crypto

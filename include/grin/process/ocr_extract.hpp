@@ -12,10 +12,13 @@
 // Errors: grin::error (step "read", "decrypt", "unpack" or "extract_ocr") naming the
 // input; nothing is returned for a failed input. CPU-bound, synchronous; no shared state.
 #include <grin/crypto/passphrase.hpp>
+#include <grin/crypto/s2k.hpp>
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace grin::process {
 
@@ -34,7 +37,20 @@ struct ocr_extract_result {
     std::uint64_t page_count = 0; // JSONL lines
 };
 
-// `key` is needed (non-null) for encrypted inputs only.
-ocr_extract_result extract_ocr(const std::filesystem::path& input, const crypto::passphrase* key);
+// `key` is needed (non-null) for encrypted inputs only. `derived`: the input's key derived
+// ahead (derive_keys_ahead), or null to derive it here.
+ocr_extract_result extract_ocr(const std::filesystem::path& input,
+                               const crypto::passphrase* key,
+                               std::shared_ptr<const crypto::derived_key> derived = nullptr);
+
+// Derives, together (crypto::derive_keys: two keys cost about one), the keys of the next
+// two encrypted inputs from inputs[from] on, into keys[i] (keys has inputs.size() entries).
+// An input that is not encrypted, cannot be read or names no native S2K is passed over
+// (its key is derived when it is decrypted). Returns the index after the last input
+// looked at.
+std::size_t derive_keys_ahead(const std::vector<std::string>& inputs,
+                              std::size_t from,
+                              const crypto::passphrase& key,
+                              std::vector<std::shared_ptr<const crypto::derived_key>>& keys);
 
 } // namespace grin::process

@@ -28,6 +28,7 @@
 namespace grin::sync {
 
 class sync_metrics;
+class key_deriver;
 
 enum class transfer_phase { download, decrypt, store };
 std::string_view to_string(transfer_phase phase) noexcept;
@@ -70,6 +71,7 @@ struct transfer_services {
     boost::asio::any_io_executor cpu;
     disk_guard& disk;
     sync_metrics* metrics = nullptr; // optional: CPU-pool backlog
+    key_deriver* keys = nullptr;     // optional: S2K keys derived in batches
 };
 
 boost::asio::awaitable<transfer_result> transfer_archive(transfer_services services,

@@ -23,6 +23,7 @@
 #include <grin/storage/storage.hpp>
 #include <grin/sync/async_gate.hpp>
 #include <grin/sync/disk_guard.hpp>
+#include <grin/sync/key_deriver.hpp>
 #include <grin/sync/sync_metrics.hpp>
 #include <grin/sync/task_statistics.hpp>
 
@@ -108,6 +109,7 @@ struct book_job_context {
     std::size_t& processing;                      // books between download and their last record
     std::function<void(const std::string&)> plan; // dry-run: prints one planned action
     sync_metrics* metrics = nullptr;              // optional: stage timings, outcomes, bytes
+    key_deriver* keys = nullptr;                  // optional: S2K keys derived in batches
 };
 
 boost::asio::awaitable<book_report> sync_book(book_job_context& context, std::string barcode);

@@ -126,6 +126,49 @@ TEST(crypto_decryptor, reports_what_it_found) {
     EXPECT_EQ(got.info.compression, "BZIP2");
 }
 
+// The sync derives keys ahead, in batches: find_first_s2k names the S2K from the file's
+// first bytes, and the decryptor then uses the derived key instead of running the S2K.
+TEST(crypto_decryptor, uses_a_key_derived_ahead_for_exactly_its_s2k) {
+    message_shape shape;
+    shape.old_format = true;
+    auto plain = grin::test::pattern_bytes(5000);
+    auto file = encrypt_message(plain, shape);
+
+    auto need = grin::crypto::find_first_s2k(bytes_view(file).first(40));
+    ASSERT_TRUE(need.has_value());
+    EXPECT_EQ(need->spec.type, 3);
+    EXPECT_EQ(need->spec.hash, 8);
+    EXPECT_EQ(need->spec.count, 2048u);
+    EXPECT_EQ(need->key_size, 32u);
+    EXPECT_FALSE(grin::crypto::find_first_s2k(bytes_view(file).first(5)).has_value());
+    bytes junk = {'h', 'e', 'l', 'l', 'o', 0, 1, 2, 3, 4, 5, 6, 7, 8};
+    EXPECT_FALSE(grin::crypto::find_first_s2k(junk).has_value());
+
+    auto right = std::make_shared<grin::crypto::derived_key>();
+    right->spec = need->spec;
+    right->key.resize(need->key_size);
+    grin::crypto::derive_key(right->spec, "correct horse", right->key);
+    decrypt_options ahead;
+    ahead.derived = right;
+    // Decrypts with the derived key even given a wrong passphrase: the S2K did not run.
+    auto got = decrypt(file, "not the passphrase", 65536, ahead);
+    ASSERT_EQ(got.error, "");
+    EXPECT_EQ(got.plain, plain);
+
+    // A wrong key for this very S2K is used, and fails as a wrong passphrase would.
+    auto wrong = std::make_shared<grin::crypto::derived_key>();
+    wrong->spec = need->spec;
+    wrong->key.assign(need->key_size, 0x42);
+    ahead.derived = wrong;
+    EXPECT_EQ(decrypt(file, "correct horse", 65536, ahead).error, "wrong passphrase");
+
+    // A key for another S2K (another salt) is ignored.
+    wrong->spec.salt[0] ^= 1;
+    got = decrypt(file, "correct horse", 65536, ahead);
+    ASSERT_EQ(got.error, "");
+    EXPECT_EQ(got.plain, plain);
+}
+
 TEST(crypto_decryptor, wrong_passphrase_fails_before_any_output) {
     auto file = encrypt_message(grin::test::pattern_bytes(100000));
     auto got = decrypt(file, "wrong horse");
