@@ -48,9 +48,22 @@ namespace {
 // Runs on the CPU pool: derives the batch's keys together, then reports on the I/O thread.
 void run_batch(const std::shared_ptr<key_deriver::state>& shared, batch jobs);
 
-// I/O thread: starts batches of up to two while slots are free.
+// Requests still waiting (a cancelled one is dropped when it reaches the front).
+std::size_t waiting(const std::deque<std::shared_ptr<pending>>& queue) {
+    std::size_t count = 0;
+    for (const auto& request : queue)
+        count += request->abandoned ? 0 : 1;
+    return count;
+}
+
+// I/O thread: starts batches of up to two while slots are free. A lone request starts at
+// once only when nothing runs; beside a running batch it waits for a partner (or for that
+// batch to end), so that under load the keys go in pairs and the CPU thread left free
+// meanwhile does the books' other work.
 void pump(const std::shared_ptr<key_deriver::state>& shared) {
     while (shared->running < shared->max_running) {
+        if (shared->running > 0 && waiting(shared->queue) < 2)
+            return;
         batch jobs;
         while (jobs.size() < 2 && !shared->queue.empty()) {
             auto next = std::move(shared->queue.front());

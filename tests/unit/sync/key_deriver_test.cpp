@@ -37,8 +37,12 @@ struct deriver_fixture : ::testing::Test {
     ~deriver_fixture() override { cpu.join(); }
 };
 
-TEST_F(deriver_fixture, queued_requests_are_derived_in_pairs_with_the_right_keys) {
-    sync::key_deriver keys(io.get_executor(), cpu.get_executor(), pass, 1);
+class deriver_slots : public deriver_fixture, public ::testing::WithParamInterface<std::size_t> {};
+
+// One slot: the first request starts alone, the four that queued behind it go in pairs.
+// Two slots: the second request does not take the free slot alone but waits for the third.
+TEST_P(deriver_slots, queued_requests_are_derived_in_pairs_with_the_right_keys) {
+    sync::key_deriver keys(io.get_executor(), cpu.get_executor(), pass, GetParam());
     std::vector<std::optional<sync::derived_key_result>> results(5);
     for (std::size_t i = 0; i < results.size(); ++i) {
         asio::co_spawn(io, keys.derive(need_with_salt(static_cast<std::uint8_t>(i))),
@@ -55,10 +59,11 @@ TEST_F(deriver_fixture, queued_requests_are_derived_in_pairs_with_the_right_keys
         EXPECT_EQ(results[i]->key->key, reference_key(need, pass.view())) << i;
         EXPECT_GT(results[i]->cpu_time.count(), 0) << i;
     }
-    // The first starts alone on the free slot; the four that queued behind it go in pairs.
     EXPECT_EQ(keys.keys_derived(), 5u);
     EXPECT_EQ(keys.keys_derived_in_pairs(), 4u);
 }
+
+INSTANTIATE_TEST_SUITE_P(slots, deriver_slots, ::testing::Values(1u, 2u));
 
 TEST_F(deriver_fixture, a_cancelled_request_is_dropped_from_the_queue) {
     sync::key_deriver keys(io.get_executor(), cpu.get_executor(), pass, 1);
