@@ -212,6 +212,72 @@ __attribute__((target("sha,ssse3,sse4.1"))) void sha1_rounds_x4(sha1_chain chain
 
 #undef GRIN_SHA1_GROUP4
 
+__attribute__((target("sha,ssse3,sse4.1"))) void sha1_compress_x4(std::uint32_t* state[4],
+                                                                  const std::uint8_t* data[4],
+                                                                  std::size_t blocks) noexcept {
+    constexpr int lanes = 4;
+    const __m128i mask = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+    __m128i abcd[lanes], e_in[lanes];
+    for (int l = 0; l < lanes; ++l) {
+        abcd[l] =
+            _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state[l])), 0x1B);
+        e_in[l] = _mm_set_epi32(static_cast<int>(state[l][4]), 0, 0, 0);
+    }
+    for (std::size_t n = 0; n < blocks; ++n) {
+        __m128i save[lanes], save_e[lanes], w[lanes][4], e[lanes], prev[lanes];
+        for (int l = 0; l < lanes; ++l) {
+            save[l] = abcd[l];
+            save_e[l] = e_in[l];
+            for (int k = 0; k < 4; ++k)
+                w[l][k] = _mm_shuffle_epi8(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(data[l] + 64 * n + 16 * k)),
+                    mask);
+            e[l] = _mm_add_epi32(e_in[l], w[l][0]);
+            prev[l] = abcd[l];
+            abcd[l] = _mm_sha1rnds4_epu32(abcd[l], e[l], 0);
+        }
+#define GRIN_SHA1_GROUP_INLINE(i, f)                                                               \
+    for (int l = 0; l < lanes; ++l) {                                                              \
+        if ((i) >= 4)                                                                              \
+            w[l][(i) % 4] = _mm_sha1msg2_epu32(                                                    \
+                _mm_xor_si128(_mm_sha1msg1_epu32(w[l][(i) % 4], w[l][((i) + 1) % 4]),              \
+                              w[l][((i) + 2) % 4]),                                                \
+                w[l][((i) + 3) % 4]);                                                              \
+        e[l] = _mm_sha1nexte_epu32(prev[l], w[l][(i) % 4]);                                        \
+        prev[l] = abcd[l];                                                                         \
+        abcd[l] = _mm_sha1rnds4_epu32(abcd[l], e[l], f);                                           \
+    }
+        GRIN_SHA1_GROUP_INLINE(1, 0)
+        GRIN_SHA1_GROUP_INLINE(2, 0)
+        GRIN_SHA1_GROUP_INLINE(3, 0)
+        GRIN_SHA1_GROUP_INLINE(4, 0)
+        GRIN_SHA1_GROUP_INLINE(5, 1)
+        GRIN_SHA1_GROUP_INLINE(6, 1)
+        GRIN_SHA1_GROUP_INLINE(7, 1)
+        GRIN_SHA1_GROUP_INLINE(8, 1)
+        GRIN_SHA1_GROUP_INLINE(9, 1)
+        GRIN_SHA1_GROUP_INLINE(10, 2)
+        GRIN_SHA1_GROUP_INLINE(11, 2)
+        GRIN_SHA1_GROUP_INLINE(12, 2)
+        GRIN_SHA1_GROUP_INLINE(13, 2)
+        GRIN_SHA1_GROUP_INLINE(14, 2)
+        GRIN_SHA1_GROUP_INLINE(15, 3)
+        GRIN_SHA1_GROUP_INLINE(16, 3)
+        GRIN_SHA1_GROUP_INLINE(17, 3)
+        GRIN_SHA1_GROUP_INLINE(18, 3)
+        GRIN_SHA1_GROUP_INLINE(19, 3)
+#undef GRIN_SHA1_GROUP_INLINE
+        for (int l = 0; l < lanes; ++l) {
+            e_in[l] = _mm_sha1nexte_epu32(prev[l], save_e[l]);
+            abcd[l] = _mm_add_epi32(abcd[l], save[l]);
+        }
+    }
+    for (int l = 0; l < lanes; ++l) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(state[l]), _mm_shuffle_epi32(abcd[l], 0x1B));
+        state[l][4] = static_cast<std::uint32_t>(_mm_extract_epi32(e_in[l], 3));
+    }
+}
+
 #else
 
 bool have_sha_ni() noexcept {
@@ -224,6 +290,7 @@ void sha1_compress_x2(std::uint32_t*,
                       std::size_t) noexcept {}
 void sha1_schedule_block(const std::uint8_t*, sha1_schedule&) noexcept {}
 void sha1_rounds_x4(sha1_chain*, std::size_t) noexcept {}
+void sha1_compress_x4(std::uint32_t**, const std::uint8_t**, std::size_t) noexcept {}
 
 #endif
 
