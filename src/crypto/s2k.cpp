@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <numeric>
 #include <vector>
 
 #include "fail.hpp"
@@ -85,31 +84,8 @@ public:
         }
     }
 
-    // Block k (k >= 1) of lane A starts at pattern offset 64k mod unit, of lane B at
-    // 64k - 1 mod unit: both repeat every period() blocks.
-    std::size_t period() const noexcept { return unit_size_ / std::gcd(unit_size_, 64); }
-
-    // The four-lane chains of this S2K (its two lanes), at the current block.
-    void chains(detail::sha1_chain out[2],
-                std::vector<detail::sha1_schedule>& lane_a,
-                std::vector<detail::sha1_schedule>& lane_b) {
-        const std::size_t q = period();
-        lane_a.resize(q);
-        lane_b.resize(q);
-        for (std::size_t j = 0; j < q; ++j) {
-            detail::sha1_schedule_block(pattern_.data() + (64 * j) % unit_size_, lane_a[j]);
-            detail::sha1_schedule_block(pattern_.data() + (64 * j + unit_size_ - 1) % unit_size_,
-                                        lane_b[j]);
-        }
-        out[0] = {a_, lane_a.data(), q, static_cast<std::size_t>(done_ % q)};
-        out[1] = {b_, lane_b.data(), q, static_cast<std::size_t>(done_ % q)};
-    }
-
-    // After the four-lane run moved the states `blocks` blocks on.
-    void skip(std::uint64_t blocks) noexcept { done_ += blocks; }
-
     // Blocks [done, done + n) of both lanes, with another S2K's, four chains at once
-    // (schedules expanded as they go); n at most one window.
+    // (sha1_compress_x4), a window at a time.
     static void advance_together(two_lane_sha1& one, two_lane_sha1& two, std::uint64_t blocks) {
         for (std::uint64_t end = one.done_ + blocks; one.done_ < end;) {
             std::uint64_t n = std::min<std::uint64_t>(end - one.done_, window / 64);
@@ -229,13 +205,8 @@ void take_two_lane_key(std::uint8_t digest_a[20],
     OPENSSL_cleanse(digest_b, 20);
 }
 
-// Largest schedule period (distinct blocks per lane) the pair path precomputes: four lanes
-// of 320 bytes per block must stay in the L1 cache (measured on 41 blocks: 57 ms for the
-// pair precomputed, 52 ms expanding as it goes; on 5 blocks: 34 ms precomputed).
-constexpr std::size_t max_precomputed_period = 16;
-
 // Two S2Ks of the two-lane kind at once: their four SHA-1 chains run together for the
-// blocks both still have (sha1_rounds_x4), then each finishes alone.
+// blocks both still have (sha1_compress_x4), then each finishes alone.
 void derive_pair(const key_request& one, const key_request& two) {
     s2k_input in_one(one.spec, one.passphrase);
     s2k_input in_two(two.spec, two.passphrase);
@@ -244,19 +215,7 @@ void derive_pair(const key_request& one, const key_request& two) {
     first.start();
     second.start();
     std::uint64_t shared = std::min(first.joint_left(), second.joint_left());
-    if (shared > 0 && std::max(first.period(), second.period()) > max_precomputed_period) {
-        two_lane_sha1::advance_together(first, second, shared);
-    } else if (shared > 0) {
-        std::vector<detail::sha1_schedule> lanes[4];
-        detail::sha1_chain chains[4];
-        first.chains(chains, lanes[0], lanes[1]);
-        second.chains(chains + 2, lanes[2], lanes[3]);
-        detail::sha1_rounds_x4(chains, static_cast<std::size_t>(shared));
-        first.skip(shared);
-        second.skip(shared);
-        for (auto& lane : lanes) // the schedules are the passphrase, expanded
-            OPENSSL_cleanse(lane.data(), lane.size() * sizeof(detail::sha1_schedule));
-    }
+    two_lane_sha1::advance_together(first, second, shared);
     first.advance(first.joint_left());
     second.advance(second.joint_left());
     std::uint8_t a[20], b[20];

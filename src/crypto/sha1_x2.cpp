@@ -99,119 +99,6 @@ __attribute__((target("sha,ssse3,sse4.1"))) void sha1_compress_x2(std::uint32_t 
 
 #undef GRIN_SHA1_GROUP
 
-__attribute__((target("sha,ssse3,sse4.1"))) void sha1_schedule_block(const std::uint8_t* block,
-                                                                     sha1_schedule& out) noexcept {
-    const __m128i mask = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
-    auto* vectors = reinterpret_cast<__m128i*>(out.w);
-    __m128i w[4];
-    for (int k = 0; k < 4; ++k) {
-        w[k] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k)),
-                                mask);
-        _mm_store_si128(vectors + k, w[k]);
-    }
-    for (int i = 4; i < 20; ++i) {
-        w[i % 4] = _mm_sha1msg2_epu32(
-            _mm_xor_si128(_mm_sha1msg1_epu32(w[i % 4], w[(i + 1) % 4]), w[(i + 2) % 4]),
-            w[(i + 3) % 4]);
-        _mm_store_si128(vectors + i, w[i % 4]);
-    }
-}
-
-// Four rounds on each chain; W comes from the chains' schedules (s0..s3).
-#define GRIN_SHA1_GROUP4(i, f)                                                                     \
-    e0 = _mm_sha1nexte_epu32(p0, s0[i]);                                                           \
-    e1 = _mm_sha1nexte_epu32(p1, s1[i]);                                                           \
-    e2 = _mm_sha1nexte_epu32(p2, s2[i]);                                                           \
-    e3 = _mm_sha1nexte_epu32(p3, s3[i]);                                                           \
-    p0 = a0;                                                                                       \
-    p1 = a1;                                                                                       \
-    p2 = a2;                                                                                       \
-    p3 = a3;                                                                                       \
-    a0 = _mm_sha1rnds4_epu32(a0, e0, f);                                                           \
-    a1 = _mm_sha1rnds4_epu32(a1, e1, f);                                                           \
-    a2 = _mm_sha1rnds4_epu32(a2, e2, f);                                                           \
-    a3 = _mm_sha1rnds4_epu32(a3, e3, f);
-
-namespace {
-
-__m128i load(const sha1_chain& chain) noexcept {
-    return _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(chain.state)), 0x1B);
-}
-
-__m128i load_e(const sha1_chain& chain) noexcept {
-    return _mm_set_epi32(static_cast<int>(chain.state[4]), 0, 0, 0);
-}
-
-__attribute__((target("sse4.1"))) void
-store_chain(sha1_chain& chain, __m128i abcd, __m128i e, std::size_t blocks_run) noexcept {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(chain.state), _mm_shuffle_epi32(abcd, 0x1B));
-    chain.state[4] = static_cast<std::uint32_t>(_mm_extract_epi32(e, 3));
-    chain.next = (chain.next + blocks_run) % chain.size;
-}
-
-} // namespace
-
-__attribute__((target("sha,ssse3,sse4.1"))) void sha1_rounds_x4(sha1_chain chains[4],
-                                                                std::size_t blocks) noexcept {
-    __m128i a0 = load(chains[0]), a1 = load(chains[1]), a2 = load(chains[2]), a3 = load(chains[3]);
-    __m128i x0 = load_e(chains[0]), x1 = load_e(chains[1]), x2 = load_e(chains[2]),
-            x3 = load_e(chains[3]);
-    std::size_t n0 = chains[0].next % chains[0].size, n1 = chains[1].next % chains[1].size,
-                n2 = chains[2].next % chains[2].size, n3 = chains[3].next % chains[3].size;
-    for (std::size_t n = 0; n < blocks; ++n) {
-        const auto* s0 = reinterpret_cast<const __m128i*>(chains[0].list[n0].w);
-        const auto* s1 = reinterpret_cast<const __m128i*>(chains[1].list[n1].w);
-        const auto* s2 = reinterpret_cast<const __m128i*>(chains[2].list[n2].w);
-        const auto* s3 = reinterpret_cast<const __m128i*>(chains[3].list[n3].w);
-        n0 = n0 + 1 == chains[0].size ? 0 : n0 + 1;
-        n1 = n1 + 1 == chains[1].size ? 0 : n1 + 1;
-        n2 = n2 + 1 == chains[2].size ? 0 : n2 + 1;
-        n3 = n3 + 1 == chains[3].size ? 0 : n3 + 1;
-        const __m128i save0 = a0, save1 = a1, save2 = a2, save3 = a3;
-        const __m128i save_x0 = x0, save_x1 = x1, save_x2 = x2, save_x3 = x3;
-        __m128i e0 = _mm_add_epi32(x0, s0[0]), e1 = _mm_add_epi32(x1, s1[0]),
-                e2 = _mm_add_epi32(x2, s2[0]), e3 = _mm_add_epi32(x3, s3[0]);
-        __m128i p0 = a0, p1 = a1, p2 = a2, p3 = a3;
-        a0 = _mm_sha1rnds4_epu32(a0, e0, 0);
-        a1 = _mm_sha1rnds4_epu32(a1, e1, 0);
-        a2 = _mm_sha1rnds4_epu32(a2, e2, 0);
-        a3 = _mm_sha1rnds4_epu32(a3, e3, 0);
-        GRIN_SHA1_GROUP4(1, 0)
-        GRIN_SHA1_GROUP4(2, 0)
-        GRIN_SHA1_GROUP4(3, 0)
-        GRIN_SHA1_GROUP4(4, 0)
-        GRIN_SHA1_GROUP4(5, 1)
-        GRIN_SHA1_GROUP4(6, 1)
-        GRIN_SHA1_GROUP4(7, 1)
-        GRIN_SHA1_GROUP4(8, 1)
-        GRIN_SHA1_GROUP4(9, 1)
-        GRIN_SHA1_GROUP4(10, 2)
-        GRIN_SHA1_GROUP4(11, 2)
-        GRIN_SHA1_GROUP4(12, 2)
-        GRIN_SHA1_GROUP4(13, 2)
-        GRIN_SHA1_GROUP4(14, 2)
-        GRIN_SHA1_GROUP4(15, 3)
-        GRIN_SHA1_GROUP4(16, 3)
-        GRIN_SHA1_GROUP4(17, 3)
-        GRIN_SHA1_GROUP4(18, 3)
-        GRIN_SHA1_GROUP4(19, 3)
-        x0 = _mm_sha1nexte_epu32(p0, save_x0);
-        x1 = _mm_sha1nexte_epu32(p1, save_x1);
-        x2 = _mm_sha1nexte_epu32(p2, save_x2);
-        x3 = _mm_sha1nexte_epu32(p3, save_x3);
-        a0 = _mm_add_epi32(a0, save0);
-        a1 = _mm_add_epi32(a1, save1);
-        a2 = _mm_add_epi32(a2, save2);
-        a3 = _mm_add_epi32(a3, save3);
-    }
-    store_chain(chains[0], a0, x0, blocks);
-    store_chain(chains[1], a1, x1, blocks);
-    store_chain(chains[2], a2, x2, blocks);
-    store_chain(chains[3], a3, x3, blocks);
-}
-
-#undef GRIN_SHA1_GROUP4
-
 __attribute__((target("sha,ssse3,sse4.1"))) void sha1_compress_x4(std::uint32_t* state[4],
                                                                   const std::uint8_t* data[4],
                                                                   std::size_t blocks) noexcept {
@@ -288,8 +175,6 @@ void sha1_compress_x2(std::uint32_t*,
                       std::uint32_t*,
                       const std::uint8_t*,
                       std::size_t) noexcept {}
-void sha1_schedule_block(const std::uint8_t*, sha1_schedule&) noexcept {}
-void sha1_rounds_x4(sha1_chain*, std::size_t) noexcept {}
 void sha1_compress_x4(std::uint32_t**, const std::uint8_t**, std::size_t) noexcept {}
 
 #endif
