@@ -55,6 +55,23 @@ http::request<http::span_body<const char>> to_beast(const http_request& request,
     return message;
 }
 
+// Raw bytes to or from the connection: its TLS stream, or the plain TCP socket of an
+// http:// origin. The caller sets the deadline.
+asio::awaitable<void> write_exactly(detail::connection& conn, asio::const_buffer data) {
+    if (conn.tls)
+        co_await asio::async_write(conn.stream, data, asio::use_awaitable);
+    else
+        co_await asio::async_write(beast::get_lowest_layer(conn.stream), data, asio::use_awaitable);
+}
+
+asio::awaitable<void> read_exactly(detail::connection& conn, asio::mutable_buffer target) {
+    if (conn.tls)
+        co_await asio::async_read(conn.stream, target, asio::use_awaitable);
+    else
+        co_await asio::async_read(beast::get_lowest_layer(conn.stream), target,
+                                  asio::use_awaitable);
+}
+
 // A file body's source: one descriptor per attempt, read with pread so that a repeated
 // attempt (stale connection) starts again at the range's offset.
 class file_body_reader {
@@ -128,12 +145,8 @@ asio::awaitable<void> write_request(detail::connection& conn,
     auto& chunk = conn.body_chunk;
     chunk.resize(chunk_size);
     for (std::size_t got = source.read(chunk); got > 0; got = source.read(chunk)) {
-        auto piece = asio::buffer(chunk.data(), got);
         tcp_layer.expires_after(params.write_timeout);
-        if (conn.tls)
-            co_await asio::async_write(conn.stream, piece, asio::use_awaitable);
-        else
-            co_await asio::async_write(tcp_layer, piece, asio::use_awaitable);
+        co_await write_exactly(conn, asio::buffer(chunk.data(), got));
     }
 }
 
@@ -161,12 +174,8 @@ asio::awaitable<void> read_sized_body(detail::connection& conn,
     while (remaining > 0) {
         const auto want =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
-        auto target = asio::buffer(chunk.data(), want);
         tcp_layer.expires_after(params.body_idle_timeout);
-        if (conn.tls)
-            co_await asio::async_read(conn.stream, target, asio::use_awaitable);
-        else
-            co_await asio::async_read(tcp_layer, target, asio::use_awaitable);
+        co_await read_exactly(conn, asio::buffer(chunk.data(), want));
         remaining -= want;
         co_await sink(std::string_view(chunk.data(), want));
     }
