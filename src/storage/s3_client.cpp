@@ -191,31 +191,66 @@ void s3_client::fail(const call& request, const net::http_response& response) co
                  .http_status = response.status});
 }
 
+namespace {
+
+// A file opened for an upload's hashing or small read; closed however the read ends.
+class upload_source {
+public:
+    explicit upload_source(const std::filesystem::path& path)
+        : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+        if (fd_ < 0)
+            throw error("cannot open " + path.string() + " for upload: " + std::strerror(errno),
+                        {.step = "storage", .url = path.string()});
+    }
+    ~upload_source() { ::close(fd_); }
+    upload_source(const upload_source&) = delete;
+    upload_source& operator=(const upload_source&) = delete;
+
+    // Exactly `size` bytes at `offset` into `out`.
+    void read(char* out, std::size_t size, std::uint64_t offset) {
+        std::size_t done = 0;
+        while (done < size) {
+            ssize_t n = ::pread(fd_, out + done, size - done, static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                int code = n < 0 ? errno : 0;
+                throw error("cannot read " + path_.string() + " for upload" +
+                                (code ? std::string(": ") + std::strerror(code) : ": file shrank"),
+                            {.step = "storage", .url = path_.string()});
+            }
+            done += static_cast<std::size_t>(n);
+        }
+    }
+
+private:
+    const std::filesystem::path& path_;
+    int fd_;
+};
+
+// Bodies up to this size are read into memory (one read, no hashing buffer); larger ones
+// are hashed a chunk at a time and streamed from the file. Measured on 500 x 100 KiB:
+// streaming small objects too cost 0.37-0.44 of rclone's client CPU instead of 0.29-0.33.
+constexpr std::uint64_t in_memory_body_limit = 1 << 20;
+
+} // namespace
+
 s3_body
 make_s3_file_body(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw error("cannot open " + path.string() + " for upload: " + std::strerror(errno),
-                    {.step = "storage", .url = path.string()});
-    body_hasher hasher;
-    std::vector<char> chunk(1 << 20);
-    std::uint64_t done = 0;
-    while (done < length) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done));
-        ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int code = n < 0 ? errno : 0;
-            ::close(fd);
-            throw error("cannot read " + path.string() + " for upload" +
-                            (code ? std::string(": ") + std::strerror(code) : ": file shrank"),
-                        {.step = "storage", .url = path.string()});
-        }
-        hasher.update(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
-        done += static_cast<std::uint64_t>(n);
+    upload_source source(path);
+    if (length <= in_memory_body_limit) {
+        std::string bytes(static_cast<std::size_t>(length), '\0');
+        source.read(bytes.data(), bytes.size(), offset);
+        return make_s3_body(std::move(bytes));
     }
-    ::close(fd);
+    body_hasher hasher;
+    std::vector<char> chunk(in_memory_body_limit);
+    for (std::uint64_t done = 0; done < length;) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - done));
+        source.read(chunk.data(), want, offset + done);
+        hasher.update(std::string_view(chunk.data(), want));
+        done += want;
+    }
     body_digests digests = hasher.finish();
     return {.bytes = {},
             .file = net::file_range{.path = path, .offset = offset, .length = length},

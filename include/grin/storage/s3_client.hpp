@@ -72,9 +72,10 @@ struct s3_body {
 };
 // Reads nothing: hashes `bytes` (call it on a worker thread for large bodies).
 s3_body make_s3_body(std::string bytes);
-// Reads the range once to hash it (blocking: call it on a file thread); the request then
-// sends the same range from the file. Throws grin::error (step "storage") when the file
-// cannot be read or is shorter than the range.
+// A range of a file as a body (blocking: call it on a file thread). Up to 1 MiB it is read
+// into memory; a larger range is read once to hash it and the request then sends the same
+// range from the file. Throws grin::error (step "storage") when the file cannot be read or
+// is shorter than the range.
 s3_body
 make_s3_file_body(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length);
 

@@ -1,8 +1,13 @@
+#include <grin/core/error.hpp>
 #include <grin/storage/digest.hpp>
+#include <grin/storage/s3_client.hpp>
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <unistd.h>
 
 namespace {
 using namespace grin::storage;
@@ -44,6 +49,42 @@ TEST(digest, body_hasher_in_pieces_equals_the_one_shot_digests) {
     body_digests none = empty.finish();
     EXPECT_EQ(none.sha256_hex, sha256_hex(""));
     EXPECT_EQ(none.md5_base64, "1B2M2Y8AsgTpgAmY7PhCfg==");
+}
+
+// An upload body from a file range: small ranges in memory, large ones streamed from the
+// file with the digests of exactly the range.
+TEST(digest, file_bodies_carry_the_digests_of_their_range) {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("grin-digest-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::string content;
+    for (std::uint64_t i = 0; i < 3'000'000; ++i)
+        content += static_cast<char>(i * 31 % 253);
+    std::ofstream(dir / "staged", std::ios::binary) << content;
+
+    auto small = make_s3_file_body(dir / "staged", 100, 5000);
+    EXPECT_FALSE(small.file.has_value());
+    EXPECT_EQ(small.bytes, content.substr(100, 5000));
+    EXPECT_EQ(small.sha256_hex, sha256_hex(content.substr(100, 5000)));
+
+    const std::uint64_t offset = 12'345, length = 2'500'000;
+    auto large = make_s3_file_body(dir / "staged", offset, length);
+    ASSERT_TRUE(large.file.has_value());
+    EXPECT_TRUE(large.bytes.empty());
+    EXPECT_EQ(large.file->offset, offset);
+    EXPECT_EQ(large.file->length, length);
+    EXPECT_EQ(large.sha256_hex, sha256_hex(content.substr(offset, length)));
+    EXPECT_EQ(large.md5_base64, md5_base64(content.substr(offset, length)));
+
+    try {
+        make_s3_file_body(dir / "staged", 1'000'000, 2'500'000);
+        ADD_FAILURE() << "a range past the end must fail";
+    } catch (const grin::error& failed) {
+        EXPECT_NE(std::string(failed.what()).find("staged"), std::string::npos) << failed.what();
+        EXPECT_EQ(failed.context().step, "storage");
+    }
+    EXPECT_THROW(make_s3_file_body(dir / "missing", 0, 10), grin::error);
+    std::filesystem::remove_all(dir);
 }
 
 TEST(digest, hex_lower_of_bytes) {
